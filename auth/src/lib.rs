@@ -1,0 +1,3 @@
+//! Placeholder: being written.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

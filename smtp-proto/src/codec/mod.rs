@@ -1,0 +1,31 @@
+//! Streaming decoders and encoders for SMTP commands and replies.
+//!
+//! Decoders frame first and parse second: they find the end of the line before they look
+//! at its content, so an invalid line is reported together with the number of bytes it
+//! occupies and the caller can skip exactly that line and stay in sync with the peer.
+
+use std::borrow::Cow;
+
+mod command;
+mod reply;
+
+pub use command::{decode_command, encode_command};
+pub use reply::{decode_reply, encode_reply};
+
+/// Why a decoder did not produce a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// More bytes are needed; nothing was consumed.
+    #[error("incomplete input")]
+    Incomplete,
+    /// The line is not valid. `consumed` bytes (the whole line with its CRLF) should be
+    /// skipped before decoding the next one.
+    #[error("invalid input: {reason}")]
+    Invalid {
+        /// Bytes occupied by the invalid line, including its line ending.
+        consumed: usize,
+        /// What is wrong, suitable for a reply text or a log line.
+        reason: Cow<'static, str>,
+    },
+}

@@ -1,0 +1,6 @@
+//! Sans-IO SMTP for Postroom (crate docs are being written).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod codec;
+pub mod types;
