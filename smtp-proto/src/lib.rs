@@ -2,5 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod codec;
+pub mod server;
 pub mod types;

@@ -7,10 +7,18 @@
 use std::borrow::Cow;
 
 mod command;
+mod line;
+mod params;
+mod path;
 mod reply;
+mod xtext;
 
-pub use command::{decode_command, encode_command};
+pub use command::{
+    CommandError, CommandErrorKind, decode_command, encode_command, parse_command_line,
+};
+pub use line::{LineFrame, frame_line, skip_line};
 pub use reply::{decode_reply, encode_reply};
+pub use xtext::{decode_xtext, encode_xtext};
 
 /// Why a decoder did not produce a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +33,7 @@ pub enum DecodeError {
     Invalid {
         /// Bytes occupied by the invalid line, including its line ending.
         consumed: usize,
-        /// What is wrong, suitable for a reply text or a log line.
+        /// What is wrong, suitable for a reply text.
         reason: Cow<'static, str>,
     },
 }

@@ -7,7 +7,9 @@
 use std::borrow::Cow;
 
 /// One SMTP (or LMTP) command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` prints the AUTH initial response as `***` so that credentials do not reach logs.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Command<'a> {
     /// `EHLO <domain or address literal>`.
@@ -169,4 +171,201 @@ pub struct RcptParams<'a> {
     pub orcpt: Option<Orcpt<'a>>,
     /// Any other parameter.
     pub other: Vec<Param<'a>>,
+}
+
+impl std::fmt::Debug for Command<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ehlo(d) => f.debug_tuple("Ehlo").field(d).finish(),
+            Self::Helo(d) => f.debug_tuple("Helo").field(d).finish(),
+            Self::Lhlo(d) => f.debug_tuple("Lhlo").field(d).finish(),
+            Self::Mail(m) => f.debug_tuple("Mail").field(m).finish(),
+            Self::Rcpt(r) => f.debug_tuple("Rcpt").field(r).finish(),
+            Self::Data => f.write_str("Data"),
+            Self::Bdat { size, last } => f
+                .debug_struct("Bdat")
+                .field("size", size)
+                .field("last", last)
+                .finish(),
+            Self::Rset => f.write_str("Rset"),
+            Self::Noop(s) => f.debug_tuple("Noop").field(s).finish(),
+            Self::Quit => f.write_str("Quit"),
+            Self::Vrfy(s) => f.debug_tuple("Vrfy").field(s).finish(),
+            Self::Expn(s) => f.debug_tuple("Expn").field(s).finish(),
+            Self::Help(s) => f.debug_tuple("Help").field(s).finish(),
+            Self::StartTls => f.write_str("StartTls"),
+            Self::Auth {
+                mechanism,
+                initial_response,
+            } => f
+                .debug_struct("Auth")
+                .field("mechanism", mechanism)
+                .field(
+                    "initial_response",
+                    &initial_response.as_ref().map(|_| "***"),
+                )
+                .finish(),
+        }
+    }
+}
+
+fn owned<T: ToOwned + ?Sized>(cow: Cow<'_, T>) -> Cow<'static, T> {
+    Cow::Owned(cow.into_owned())
+}
+
+impl Command<'_> {
+    /// Copies every borrowed field so the command outlives the input buffer.
+    pub fn into_owned(self) -> Command<'static> {
+        match self {
+            Self::Ehlo(d) => Command::Ehlo(owned(d)),
+            Self::Helo(d) => Command::Helo(owned(d)),
+            Self::Lhlo(d) => Command::Lhlo(owned(d)),
+            Self::Mail(m) => Command::Mail(m.into_owned()),
+            Self::Rcpt(r) => Command::Rcpt(r.into_owned()),
+            Self::Data => Command::Data,
+            Self::Bdat { size, last } => Command::Bdat { size, last },
+            Self::Rset => Command::Rset,
+            Self::Noop(s) => Command::Noop(s.map(owned)),
+            Self::Quit => Command::Quit,
+            Self::Vrfy(s) => Command::Vrfy(owned(s)),
+            Self::Expn(s) => Command::Expn(owned(s)),
+            Self::Help(s) => Command::Help(s.map(owned)),
+            Self::StartTls => Command::StartTls,
+            Self::Auth {
+                mechanism,
+                initial_response,
+            } => Command::Auth {
+                mechanism: owned(mechanism),
+                initial_response: initial_response.map(owned),
+            },
+        }
+    }
+
+    /// The command verb in upper case, e.g. `"MAIL"`.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Ehlo(_) => "EHLO",
+            Self::Helo(_) => "HELO",
+            Self::Lhlo(_) => "LHLO",
+            Self::Mail(_) => "MAIL",
+            Self::Rcpt(_) => "RCPT",
+            Self::Data => "DATA",
+            Self::Bdat { .. } => "BDAT",
+            Self::Rset => "RSET",
+            Self::Noop(_) => "NOOP",
+            Self::Quit => "QUIT",
+            Self::Vrfy(_) => "VRFY",
+            Self::Expn(_) => "EXPN",
+            Self::Help(_) => "HELP",
+            Self::StartTls => "STARTTLS",
+            Self::Auth { .. } => "AUTH",
+        }
+    }
+}
+
+impl<'a> Address<'a> {
+    /// An address `local_part@domain`. The caller is responsible for valid text; the
+    /// encoder quotes the local part when it is not a dot-string.
+    pub fn new(local_part: impl Into<Cow<'a, str>>, domain: impl Into<Cow<'a, str>>) -> Self {
+        Self {
+            local_part: local_part.into(),
+            domain: domain.into(),
+        }
+    }
+
+    /// The special recipient `<Postmaster>` without a domain (RFC 5321 section 4.1.1.3).
+    pub fn postmaster() -> Self {
+        Self::new("Postmaster", "")
+    }
+
+    /// Whether this is `<Postmaster>` without a domain.
+    pub fn is_bare_postmaster(&self) -> bool {
+        self.domain.is_empty() && self.local_part.eq_ignore_ascii_case("postmaster")
+    }
+
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> Address<'static> {
+        Address {
+            local_part: owned(self.local_part),
+            domain: owned(self.domain),
+        }
+    }
+}
+
+impl std::fmt::Display for Address<'_> {
+    /// Writes `local@domain` (or just the local part for `<Postmaster>`), unquoted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.domain.is_empty() {
+            f.write_str(&self.local_part)
+        } else {
+            write!(f, "{}@{}", self.local_part, self.domain)
+        }
+    }
+}
+
+impl MailFrom<'_> {
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> MailFrom<'static> {
+        MailFrom {
+            sender: self.sender.map(Address::into_owned),
+            params: self.params.into_owned(),
+        }
+    }
+}
+
+impl RcptTo<'_> {
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> RcptTo<'static> {
+        RcptTo {
+            recipient: self.recipient.into_owned(),
+            params: self.params.into_owned(),
+        }
+    }
+}
+
+impl Orcpt<'_> {
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> Orcpt<'static> {
+        Orcpt {
+            addr_type: owned(self.addr_type),
+            address: owned(self.address),
+        }
+    }
+}
+
+impl Param<'_> {
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> Param<'static> {
+        Param {
+            keyword: owned(self.keyword),
+            value: self.value.map(owned),
+        }
+    }
+}
+
+impl MailParams<'_> {
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> MailParams<'static> {
+        MailParams {
+            size: self.size,
+            body: self.body,
+            smtputf8: self.smtputf8,
+            ret: self.ret,
+            envid: self.envid.map(owned),
+            requiretls: self.requiretls,
+            auth: self.auth.map(owned),
+            other: self.other.into_iter().map(Param::into_owned).collect(),
+        }
+    }
+}
+
+impl RcptParams<'_> {
+    /// Copies every borrowed field.
+    pub fn into_owned(self) -> RcptParams<'static> {
+        RcptParams {
+            notify: self.notify,
+            orcpt: self.orcpt.map(Orcpt::into_owned),
+            other: self.other.into_iter().map(Param::into_owned).collect(),
+        }
+    }
 }

@@ -1,0 +1,278 @@
+//! Body receivers: DATA (dot-terminated, un-dot-stuffed) and BDAT (counted chunks).
+//!
+//! Both stream: every call consumes what it can from the input and appends the body
+//! bytes to an output buffer, keeping only a few bytes of state between calls, so chunk
+//! boundaries anywhere (even inside `<CRLF>.<CRLF>`) give the same result. Once a body
+//! is known to be rejected, nothing more is emitted and the rest is only scanned for its
+//! end, so a rejected body is never buffered.
+
+use bytes::BytesMut;
+use memchr::memchr2;
+
+use super::config::BareLineEndings;
+use super::event::BodyError;
+
+/// Where the DATA scanner is within the current line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DotState {
+    /// At the start of a line (after CRLF, or at the start of the body).
+    LineStart,
+    /// Saw `.` at the start of a line.
+    Dot,
+    /// Saw `.` CR at the start of a line.
+    DotCr,
+    /// Inside a line.
+    Mid,
+    /// Saw CR inside a line (not yet emitted).
+    Cr,
+}
+
+/// The DATA body receiver. Only `<CRLF>.<CRLF>` ends the body.
+#[derive(Debug)]
+pub(crate) struct DotReceiver {
+    state: DotState,
+    line_len: usize,
+    size: u64,
+    started: bool,
+    failure: Option<BodyError>,
+    max_line_text: usize,
+    max_size: u64,
+    bare: BareLineEndings,
+}
+
+/// What one call of a receiver did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Progress {
+    /// Input bytes consumed.
+    pub(crate) consumed: usize,
+    /// Whether the body ended within them.
+    pub(crate) finished: bool,
+}
+
+impl DotReceiver {
+    pub(crate) fn new(max_line_length: usize, max_size: u64, bare: BareLineEndings) -> Self {
+        Self {
+            state: DotState::LineStart,
+            line_len: 0,
+            size: 0,
+            started: false,
+            failure: None,
+            max_line_text: max_line_length.saturating_sub(2),
+            max_size,
+            bare,
+        }
+    }
+
+    /// Whether any body byte has arrived yet.
+    pub(crate) fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Why the body will be rejected, if it will.
+    pub(crate) fn failure(&self) -> Option<BodyError> {
+        self.failure
+    }
+
+    fn fail(&mut self, error: BodyError) {
+        self.failure.get_or_insert(error);
+    }
+
+    /// Emits body bytes, enforcing the size limit exactly.
+    fn emit(&mut self, bytes: &[u8], out: &mut BytesMut) {
+        if self.failure.is_some() {
+            return;
+        }
+        let room = self.max_size - self.size;
+        let len = bytes.len() as u64;
+        if len > room {
+            out.extend_from_slice(&bytes[..room as usize]);
+            self.size = self.max_size;
+            self.fail(BodyError::TooBig);
+        } else {
+            out.extend_from_slice(bytes);
+            self.size += len;
+        }
+    }
+
+    /// Emits text bytes of the current line, enforcing the line length limit exactly.
+    fn text(&mut self, bytes: &[u8], out: &mut BytesMut) {
+        let room = self.max_line_text.saturating_sub(self.line_len);
+        self.line_len = self.line_len.saturating_add(bytes.len());
+        if bytes.len() > room {
+            self.emit(&bytes[..room], out);
+            self.fail(BodyError::LineTooLong);
+        } else {
+            self.emit(bytes, out);
+        }
+    }
+
+    fn line_end(&mut self, out: &mut BytesMut) {
+        self.emit(b"\r\n", out);
+        self.line_len = 0;
+        self.state = DotState::LineStart;
+    }
+
+    fn bare_lf(&mut self, out: &mut BytesMut) {
+        match self.bare {
+            BareLineEndings::NormalizeLf => {
+                self.emit(b"\r\n", out);
+                self.line_len = 0;
+            }
+            BareLineEndings::Reject => self.fail(BodyError::BareLineEnding),
+        }
+        // Never a line start: a dot after a bare LF is plain text and cannot end the body.
+        self.state = DotState::Mid;
+    }
+
+    fn bare_cr(&mut self) {
+        self.fail(BodyError::BareLineEnding);
+        self.state = DotState::Mid;
+    }
+
+    /// Consumes body bytes from `input`, appending un-dot-stuffed content to `out`.
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut BytesMut) -> Progress {
+        use DotState::{Cr, Dot, DotCr, LineStart, Mid};
+        if !input.is_empty() {
+            self.started = true;
+        }
+        let mut i = 0;
+        while i < input.len() {
+            let b = input[i];
+            match (self.state, b) {
+                (Mid, _) if b != b'\r' && b != b'\n' => {
+                    let end = memchr2(b'\r', b'\n', &input[i..]).map_or(input.len(), |p| i + p);
+                    self.text(&input[i..end], out);
+                    i = end;
+                    continue;
+                }
+                (LineStart, b'.') => {
+                    self.line_len += 1;
+                    self.state = Dot;
+                }
+                (LineStart | Mid, b'\r') => self.state = Cr,
+                (LineStart | Mid, b'\n') => self.bare_lf(out),
+                (LineStart, _) => {
+                    self.text(&[b], out);
+                    self.state = Mid;
+                }
+                (Dot, b'\r') => self.state = DotCr,
+                (Dot, b'\n') => {
+                    self.text(b".", out);
+                    self.bare_lf(out);
+                }
+                (Dot, _) => {
+                    // A leading dot followed by more text is removed (RFC 5321 4.5.2).
+                    self.text(&[b], out);
+                    self.state = Mid;
+                }
+                (DotCr, b'\n') => {
+                    return Progress {
+                        consumed: i + 1,
+                        finished: true,
+                    };
+                }
+                (Cr, b'\n') => self.line_end(out),
+                (DotCr | Cr, _) => {
+                    // A bare CR; look at this byte again as ordinary line content.
+                    self.bare_cr();
+                    continue;
+                }
+                (Mid, _) => unreachable!("CR and LF inside a line are matched above"),
+            }
+            i += 1;
+        }
+        Progress {
+            consumed: input.len(),
+            finished: false,
+        }
+    }
+}
+
+/// The receiver for one BDAT chunk: exactly `remaining` bytes, passed through as is.
+#[derive(Debug)]
+pub(crate) struct BdatReceiver {
+    pub(crate) remaining: u64,
+    pub(crate) last: bool,
+    /// Whether the bytes are delivered (false: read and discard).
+    pub(crate) deliver: bool,
+}
+
+impl BdatReceiver {
+    /// Consumes chunk bytes from `input`; delivered bytes go to `out`.
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut BytesMut) -> Progress {
+        let take = usize::try_from(self.remaining).map_or(input.len(), |r| r.min(input.len()));
+        if self.deliver {
+            out.extend_from_slice(&input[..take]);
+        }
+        self.remaining -= take as u64;
+        Progress {
+            consumed: take,
+            finished: self.remaining == 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &[u8], bare: BareLineEndings) -> (Vec<u8>, Option<usize>, Option<BodyError>) {
+        let mut r = DotReceiver::new(1000, 1 << 20, bare);
+        let mut out = BytesMut::new();
+        let p = r.feed(input, &mut out);
+        (out.to_vec(), p.finished.then_some(p.consumed), r.failure())
+    }
+
+    #[test]
+    fn unstuffs_and_ends() {
+        let (out, end, fail) = run(b"a\r\n..b\r\n.c\r\n.\r\nMAIL", BareLineEndings::Reject);
+        assert_eq!(out, b"a\r\n.b\r\nc\r\n");
+        assert_eq!(end, Some(15));
+        assert_eq!(fail, None);
+        assert_eq!(run(b".\r\n", BareLineEndings::Reject).1, Some(3));
+    }
+
+    #[test]
+    fn bare_endings_never_end_the_body() {
+        for body in [
+            &b"a\n.\nb"[..],
+            b"a\r.\rb",
+            b"a\n.\r\nb",
+            b"a\r\n.\nb",
+            b"a\r\r\n.\r\r\n",
+        ] {
+            let (_, end, fail) = run(body, BareLineEndings::Reject);
+            assert_eq!(end, None, "{body:?}");
+            assert_eq!(fail, Some(BodyError::BareLineEnding), "{body:?}");
+        }
+        let (out, end, fail) = run(b"a\nb\n.\r\n.\r\n", BareLineEndings::NormalizeLf);
+        assert_eq!(out, b"a\r\nb\r\n.\r\n");
+        assert_eq!(end, Some(10));
+        assert_eq!(fail, None);
+    }
+
+    #[test]
+    fn bdat_counts_exactly() {
+        let mut r = BdatReceiver {
+            remaining: 5,
+            last: false,
+            deliver: true,
+        };
+        let mut out = BytesMut::new();
+        assert_eq!(
+            r.feed(b"abc", &mut out),
+            Progress {
+                consumed: 3,
+                finished: false
+            }
+        );
+        assert_eq!(
+            r.feed(b"defg", &mut out),
+            Progress {
+                consumed: 2,
+                finished: true
+            }
+        );
+        assert_eq!(&out[..], b"abcde");
+    }
+}
