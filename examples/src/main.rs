@@ -1,69 +1,123 @@
 //! `postroom`: the Postroom reference mail server.
 //!
-//! The server itself (MX, LMTP, POP3, IMAP, submission over Maildir) is built by later
-//! issues. Until then `postroom quickstart` reports which parts of the toolkit exist and
-//! exits successfully, so that the README's set-up command already works.
+//! ```text
+//! postroom quickstart [--dir ./postroom-data] [--init-only]   try it on 127.0.0.1
+//! postroom serve --config FILE                                run a real deployment
+//! postroom init --config FILE                                 create the tables and vmail root
+//! postroom check-config --config FILE                         validate before serving
+//! postroom domain add|list|remove ...                         manage the directory
+//! postroom user add|passwd|test|list|remove ...
+//! postroom alias add|list|remove ...
+//! postroom resolve ADDRESS                                    where mail to ADDRESS goes
+//! postroom pw [-s SCHEME] [-p PASSWORD] [-t HASH]              like `doveadm pw`
+//! ```
+//!
+//! Every command but `quickstart` and `pw` reads the configuration given with `--config`
+//! (default `./postroom-data/postroom.toml`, the file `quickstart` writes). Logs go to
+//! standard error through `tracing`, filtered by `RUST_LOG`.
 
+mod admin;
+mod config;
+mod delivery;
+mod directory;
+mod listen;
+mod lmtp;
+mod logging;
+mod mx;
+mod quickstart;
+mod shutdown;
+mod tls;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// What the workspace provides today, one line per crate.
-const BUILT_SO_FAR: &[(&str, &str)] = &[
-    (
-        "smtp-proto",
-        "Sans-IO SMTP: command and reply codec, server and client state machines",
-    ),
-    (
-        "lmtp-proto",
-        "Sans-IO LMTP (RFC 2033) server and client on top of smtp-proto",
-    ),
-    (
-        "auth",
-        "Dovecot password schemes ({BLF-CRYPT}, {SHA512-CRYPT}, {ARGON2ID}, ...) and SASL",
-    ),
-    (
-        "maildir",
-        "Maildir++ store sharing dovecot-uidlist, keywords and quota with Dovecot",
-    ),
-];
+use clap::{Parser, Subcommand};
 
-/// What is planned but not built yet.
-const NOT_YET: &[&str] = &[
-    "imap-proto (IMAP4rev2/rev1 codec and state machines)",
-    "pop3-proto (POP3 codec and state machines)",
-    "the server: directory, MX, LMTP, POP3, IMAP, submission, queue, spam checks, Sieve",
-];
+/// The configuration file used when `--config` is not given.
+const DEFAULT_CONFIG: &str = "postroom-data/postroom.toml";
 
-fn usage() -> &'static str {
-    "usage: postroom quickstart\n\n\
-     The reference server is not built yet; `quickstart` lists what exists so far."
+/// Postroom: an ISPmail-compatible mail server (MX, LMTP, POP3) over Maildir.
+#[derive(Debug, Parser)]
+#[command(name = "postroom", version, about)]
+struct Cli {
+    /// The configuration file (not used by `quickstart` and `pw`).
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        value_name = "FILE",
+        default_value = DEFAULT_CONFIG
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn quickstart() {
-    println!("Postroom {}: the server is not built yet.", env!("CARGO_PKG_VERSION"));
-    println!("Built so far (use them as libraries; each has examples under <crate>/examples):");
-    for (name, what) in BUILT_SO_FAR {
-        println!("  {name:<11} {what}");
-    }
-    println!("Not yet built:");
-    for item in NOT_YET {
-        println!("  - {item}");
-    }
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a complete test installation in a directory (once) and serve it on 127.0.0.1.
+    Quickstart(quickstart::QuickstartArgs),
+    /// Serve every listener of a configuration until SIGTERM or Ctrl-C.
+    Serve,
+    /// Create the ISPmail tables (if missing) and the vmail root of a configuration.
+    Init,
+    /// Validate a configuration: files, certificate, database, vmail root, ports.
+    CheckConfig,
+    /// Manage domains (virtual_domains).
+    #[command(subcommand)]
+    Domain(admin::DomainCommand),
+    /// Manage users (virtual_users).
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage aliases and forwards (virtual_aliases).
+    #[command(subcommand)]
+    Alias(admin::AliasCommand),
+    /// Show where mail to an address goes (users, aliases, catch-all, +tags).
+    Resolve {
+        /// The recipient address.
+        address: String,
+    },
+    /// Hash or test a password, like `doveadm pw`.
+    Pw(admin::PwArgs),
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("quickstart") => {
-            quickstart();
-            ExitCode::SUCCESS
+    let cli = Cli::parse();
+    if let Command::Pw(args) = &cli.command {
+        // No runtime and no logging needed: `pw` prints like doveadm and nothing else.
+        return admin::pw(args);
+    }
+    logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("postroom: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
         }
-        Some("-h" | "--help" | "help") => {
-            println!("{}", usage());
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("{}", usage());
-            ExitCode::from(2)
+    };
+    runtime.block_on(run(&cli.config, cli.command))
+}
+
+async fn run(config_path: &Path, command: Command) -> ExitCode {
+    let result = match command {
+        Command::Quickstart(args) => quickstart::run(&args).await,
+        Command::Serve => quickstart::serve(config_path).await,
+        Command::Init => admin::init(config_path).await,
+        Command::CheckConfig => return config::check::run(config_path).await,
+        Command::Domain(cmd) => admin::domain(config_path, cmd).await,
+        Command::User(cmd) => admin::user(config_path, cmd).await,
+        Command::Alias(cmd) => admin::alias(config_path, cmd).await,
+        Command::Resolve { address } => admin::resolve(config_path, &address).await,
+        Command::Pw(args) => return admin::pw(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("postroom: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,0 +1,137 @@
+//! `postroom check-config`: everything [`Config::load`] checks, plus the outside world:
+//! the certificate and key (readable, matching), the directory database (reachable, with
+//! the ISPmail tables), the vmail root (writable) and the listening addresses.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{Config, ConfigError, ListenAddr};
+use crate::directory::Directory;
+
+/// What a check found: problems make the configuration unusable, warnings do not.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Report {
+    /// One sentence per problem.
+    pub(crate) problems: Vec<String>,
+    /// One sentence per warning.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Checks the configuration at `path`.
+pub(crate) async fn check(path: &Path) -> Report {
+    let mut report = Report::default();
+    let config = match Config::load(path) {
+        Ok(config) => config,
+        Err(ConfigError::Invalid { problems, .. }) => {
+            report.problems = problems;
+            return report;
+        }
+        Err(e) => {
+            report.problems.push(e.to_string());
+            return report;
+        }
+    };
+    if let Some(tls) = &config.tls {
+        if let Err(e) = crate::tls::Tls::load(&tls.certificate, &tls.key) {
+            report.problems.push(format!("tls: {e}"));
+        }
+    } else if !config.listeners.mx.is_empty() || !config.listeners.pop3.is_empty() {
+        report
+            .warnings
+            .push("no [tls] section: STARTTLS and STLS will not be offered".to_owned());
+    }
+    check_directory(&config, &mut report).await;
+    check_vmail(&config.mail.vmail, &mut report);
+    check_listeners(&config, &mut report);
+    report
+}
+
+async fn check_directory(config: &Config, report: &mut Report) {
+    match Directory::connect(&config.directory.url, &config.mail.vmail, 1).await {
+        Ok(directory) => {
+            if let Err(e) = directory.check_schema().await {
+                report.problems.push(format!(
+                    "directory: the ISPmail tables are missing or incomplete \
+                     (`postroom init` creates them): {e}"
+                ));
+            }
+            directory.close().await;
+        }
+        Err(e) => report.problems.push(format!("directory: {e}")),
+    }
+}
+
+fn check_vmail(vmail: &Path, report: &mut Report) {
+    match std::fs::metadata(vmail) {
+        Ok(meta) if meta.is_dir() => {
+            let probe = vmail.join(format!(".postroom-check-{}", std::process::id()));
+            match std::fs::write(&probe, b"") {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&probe);
+                }
+                Err(e) => report.problems.push(format!(
+                    "mail.vmail {} is not writable: {e}",
+                    vmail.display()
+                )),
+            }
+        }
+        Ok(_) => report
+            .problems
+            .push(format!("mail.vmail {} is not a directory", vmail.display())),
+        Err(e) => report.problems.push(format!(
+            "mail.vmail {}: {e} (`postroom init` creates it)",
+            vmail.display()
+        )),
+    }
+}
+
+fn check_listeners(config: &Config, report: &mut Report) {
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    for service in config.listeners.all() {
+        for addr in service.addrs {
+            match addr {
+                ListenAddr::Tcp(sock) if sock.port() < 1024 && !root => {
+                    report.warnings.push(format!(
+                        "listeners.{}: port {} is privileged; run as root or grant \
+                         CAP_NET_BIND_SERVICE",
+                        service.name,
+                        sock.port()
+                    ));
+                }
+                ListenAddr::Unix(path) => {
+                    let parent = path.parent().unwrap_or(Path::new("/"));
+                    if !parent.is_dir() {
+                        report.problems.push(format!(
+                            "listeners.{}: directory {} of the socket does not exist",
+                            service.name,
+                            parent.display()
+                        ));
+                    }
+                }
+                ListenAddr::Tcp(_) => {}
+            }
+        }
+    }
+}
+
+/// Runs `postroom check-config`: prints the report; exit code 1 when there are problems.
+pub(crate) async fn run(path: &Path) -> ExitCode {
+    let report = check(path).await;
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    if report.problems.is_empty() {
+        println!("{}: configuration OK", path.display());
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "{}: {} problem(s) found:",
+        path.display(),
+        report.problems.len()
+    );
+    for problem in &report.problems {
+        eprintln!("  - {problem}");
+    }
+    ExitCode::FAILURE
+}

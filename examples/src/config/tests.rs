@@ -1,0 +1,143 @@
+use std::path::Path;
+
+use super::*;
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(text, Path::new("/etc/postroom/postroom.toml"))
+}
+
+const MINIMAL: &str = r#"
+hostname = "mail.example.org"
+[listeners]
+mx = ["0.0.0.0:25"]
+[directory]
+url = "sqlite://directory.db"
+[mail]
+vmail = "/var/vmail"
+"#;
+
+#[test]
+fn quickstart_template_parses_and_resolves_relative_paths() {
+    let config = Config::from_toml(&quickstart_toml(), Path::new("/srv/pr/postroom.toml")).unwrap();
+    assert_eq!(config.hostname, "localhost");
+    assert_eq!(config.mail.vmail, Path::new("/srv/pr/vmail"));
+    let tls = config.tls.as_ref().unwrap();
+    assert_eq!(tls.certificate, Path::new("/srv/pr/tls/cert.pem"));
+    assert_eq!(tls.key, Path::new("/srv/pr/tls/key.pem"));
+    assert_eq!(config.directory.url, "sqlite:///srv/pr/directory.db");
+    let ports: Vec<u16> = config
+        .listeners
+        .all()
+        .iter()
+        .flat_map(|s| s.addrs.iter())
+        .map(|a| match a {
+            ListenAddr::Tcp(sock) => sock.port(),
+            ListenAddr::Unix(_) => 0,
+        })
+        .collect();
+    assert_eq!(ports, [2525, 2424, 1110, 1995]);
+    assert_eq!(config.auth.default_scheme.to_string(), "ARGON2ID");
+}
+
+#[test]
+fn defaults_apply_to_missing_sections() {
+    let config = load(MINIMAL).unwrap();
+    assert_eq!(config.limits.message_size, 50 * 1024 * 1024);
+    assert!(config.auth.allow_plaintext_auth_on_loopback);
+    assert!(config.tls.is_none());
+    assert_eq!(config.directory.url, "sqlite:///etc/postroom/directory.db");
+}
+
+#[test]
+fn unix_lmtp_socket_and_absolute_urls() {
+    let text = MINIMAL.replace(
+        "mx = [\"0.0.0.0:25\"]",
+        "lmtp = [\"unix:/var/spool/postfix/private/postroom-lmtp\", \"[::1]:24\"]",
+    );
+    let text = text.replace(
+        "sqlite://directory.db",
+        "mysql://mail:pw@127.0.0.1/mailserver",
+    );
+    let config = load(&text).unwrap();
+    assert_eq!(
+        config.listeners.lmtp,
+        [
+            ListenAddr::Unix("/var/spool/postfix/private/postroom-lmtp".into()),
+            ListenAddr::Tcp("[::1]:24".parse().unwrap()),
+        ]
+    );
+    assert_eq!(config.directory.url, "mysql://mail:pw@127.0.0.1/mailserver");
+    assert!(
+        !format!("{config:?}").contains("pw@"),
+        "Debug hides the password"
+    );
+}
+
+#[test]
+fn every_problem_is_listed() {
+    let text = r#"
+hostname = "not a host"
+[listeners]
+mx = ["127.0.0.1:0", "127.0.0.1:2525"]
+pop3 = ["unix:/tmp/x"]
+pop3s = ["127.0.0.1:2525"]
+[directory]
+url = "redis://localhost"
+[mail]
+vmail = "v"
+[limits]
+recipients = 0
+"#;
+    let Err(ConfigError::Invalid { problems, .. }) = load(text) else {
+        panic!("expected Invalid");
+    };
+    let expected = [
+        "hostname",
+        "port 0",
+        "unix sockets are only supported for lmtp",
+        "used by more than one listener",
+        "pop3s needs a [tls] section",
+        "directory.url",
+        "limits.recipients",
+    ];
+    for needle in expected {
+        assert!(
+            problems.iter().any(|p| p.contains(needle)),
+            "{needle:?} missing from {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+}
+
+#[test]
+fn typos_and_bad_values_are_parse_errors_with_positions() {
+    let err = load(&MINIMAL.replace("hostname", "hostnme")).unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Parse { message, .. } if message.contains("hostnme")),
+        "{err}"
+    );
+    let err = load(&MINIMAL.replace("0.0.0.0:25", "mail.example.org:25")).unwrap_err();
+    assert!(err.to_string().contains("neither host:port"), "{err}");
+    let bad_scheme = format!("{MINIMAL}\n[auth]\ndefault_scheme = \"NOPE\"\n");
+    assert!(load(&bad_scheme).unwrap_err().to_string().contains("NOPE"));
+    let verify_only = format!("{MINIMAL}\n[auth]\ndefault_scheme = \"PLAIN-MD5\"\n");
+    assert!(
+        load(&verify_only)
+            .unwrap_err()
+            .to_string()
+            .contains("verify-only")
+    );
+}
+
+#[test]
+fn url_redaction() {
+    assert_eq!(
+        redact_url("mysql://mail:secret@db.example/mailserver"),
+        "mysql://mail:***@db.example/mailserver"
+    );
+    assert_eq!(redact_url("postgres://db/x"), "postgres://db/x");
+    assert_eq!(
+        redact_url("sqlite:///var/lib/d.db"),
+        "sqlite:///var/lib/d.db"
+    );
+}

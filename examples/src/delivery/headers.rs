@@ -1,0 +1,158 @@
+//! The trace headers prepended to a delivered message: `Return-Path`, `Delivered-To`
+//! and `Received` (RFC 5321 section 4.4, protocol names of RFC 3848).
+
+use std::fmt::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::Envelope;
+
+/// The headers for one delivery of `envelope` to `target` (an address of ours), CRLF
+/// line endings, ready to be written before the message.
+pub(crate) fn trace_headers(envelope: &Envelope, hostname: &str, target: &str) -> Vec<u8> {
+    let mut h = String::with_capacity(512);
+    let sender = envelope.sender.as_deref().unwrap_or("");
+    let _ = write!(h, "Return-Path: <{sender}>\r\n");
+    let _ = write!(h, "Delivered-To: {target}\r\n");
+    h.push_str(&received(envelope, hostname));
+    h.into_bytes()
+}
+
+/// The `Received` header (folded, CRLF-terminated).
+fn received(envelope: &Envelope, hostname: &str) -> String {
+    let mut h = String::from("Received: from ");
+    h.push_str(envelope.helo.as_deref().unwrap_or("unknown"));
+    match envelope.client_ip {
+        Some(ip) if ip.is_ipv6() => {
+            let _ = write!(h, " ([IPv6:{ip}])");
+        }
+        Some(ip) => {
+            let _ = write!(h, " ([{ip}])");
+        }
+        None => h.push_str(" (unix socket)"),
+    }
+    if let Some(tls) = &envelope.tls {
+        let _ = write!(h, "\r\n\t(using {tls})");
+    }
+    let _ = write!(
+        h,
+        "\r\n\tby {hostname} (Postroom) with {} id {}",
+        envelope.protocol, envelope.id
+    );
+    if let [only] = envelope.recipients.as_slice() {
+        let _ = write!(h, "\r\n\tfor <{only}>");
+    }
+    let _ = write!(h, ";\r\n\t{}\r\n", rfc5322_date(SystemTime::now()));
+    h
+}
+
+/// `Thu, 13 Feb 2025 09:05:00 +0000` (RFC 5322 section 3.3), in UTC.
+pub(crate) fn rfc5322_date(time: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = secs / 86_400;
+    let (year, month, day) = civil_from_days(days);
+    let rem = secs % 86_400;
+    format!(
+        "{}, {day} {} {year} {:02}:{:02}:{:02} +0000",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01: (year, month, day).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    // Eras of 400 years (146097 days) starting on 0000-03-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn dates_match_known_instants() {
+        assert_eq!(rfc5322_date(at(0)), "Thu, 1 Jan 1970 00:00:00 +0000");
+        // `date -u -d @951782400`: the leap day of a year divisible by 400.
+        assert_eq!(
+            rfc5322_date(at(951_782_400)),
+            "Tue, 29 Feb 2000 00:00:00 +0000"
+        );
+        assert_eq!(
+            rfc5322_date(at(1_739_437_500)),
+            "Thu, 13 Feb 2025 09:05:00 +0000"
+        );
+        assert_eq!(
+            rfc5322_date(at(4_102_444_799)),
+            "Thu, 31 Dec 2099 23:59:59 +0000"
+        );
+    }
+
+    fn envelope() -> Envelope {
+        Envelope {
+            id: "S7".into(),
+            helo: Some("client.example".into()),
+            client_ip: Some("192.0.2.7".parse().unwrap()),
+            protocol: "ESMTPS",
+            tls: Some("TLSv1.3 with cipher TLS13_AES_128_GCM_SHA256".into()),
+            sender: Some("a@example.com".into()),
+            recipients: vec!["pat@example.test".into()],
+        }
+    }
+
+    #[test]
+    fn trace_headers_name_client_server_and_recipient() {
+        let text = String::from_utf8(trace_headers(
+            &envelope(),
+            "mx.example.test",
+            "pat@example.test",
+        ))
+        .unwrap();
+        assert!(
+            text.starts_with(
+                "Return-Path: <a@example.com>\r\nDelivered-To: pat@example.test\r\n\
+             Received: from client.example ([192.0.2.7])\r\n\t(using TLSv1.3 with cipher \
+             TLS13_AES_128_GCM_SHA256)\r\n\tby mx.example.test (Postroom) with ESMTPS id S7\r\n\
+             \tfor <pat@example.test>;\r\n\t"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with(" +0000\r\n"));
+        assert!(text.lines().all(|l| l.len() < 200));
+    }
+
+    #[test]
+    fn bounce_sender_unix_socket_and_several_recipients() {
+        let mut e = envelope();
+        e.sender = None;
+        e.client_ip = None;
+        e.tls = None;
+        e.protocol = "LMTP";
+        e.recipients.push("sam@example.test".into());
+        let text =
+            String::from_utf8(trace_headers(&e, "mx.example.test", "sam@example.test")).unwrap();
+        assert!(text.starts_with("Return-Path: <>\r\n"));
+        assert!(text.contains("from client.example (unix socket)\r\n\tby mx.example.test (Postroom) with LMTP id S7;"), "{text}");
+        assert!(!text.contains("for <"));
+    }
+}

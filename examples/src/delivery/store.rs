@@ -1,0 +1,193 @@
+//! Storing into a user's Maildir (blocking code, run on the blocking pool): opening it,
+//! creating it with the special-use folders on first delivery, keeping its Maildir++
+//! quota in line with the directory, and delivering with fsync.
+
+use maildir::{DeliveryOptions, Error, Maildir, QuotaLimits, is_inbox};
+
+use super::spool::Spooled;
+use crate::directory::LocalUser as Target;
+
+/// The folders every new mailbox gets, subscribed (RFC 6154 special uses).
+pub(crate) const SPECIAL_FOLDERS: [&str; 4] = ["Sent", "Drafts", "Junk", "Trash"];
+
+/// Opens the target's Maildir, creating it (with the special-use folders, subscribed)
+/// if this is the first delivery, and brings its quota in line with the directory.
+pub(crate) fn open(target: &Target) -> Result<Maildir, Error> {
+    let store = match Maildir::open(&target.maildir) {
+        Ok(store) => store,
+        Err(Error::NotAMaildir { .. }) => provision(target)?,
+        Err(e) => return Err(e),
+    };
+    sync_quota(&store, target.quota)?;
+    Ok(store)
+}
+
+/// Creates a new user's Maildir. Concurrent first deliveries may race; every step
+/// tolerates the other having done it already.
+fn provision(target: &Target) -> Result<Maildir, Error> {
+    let store = Maildir::create(&target.maildir)?;
+    for name in SPECIAL_FOLDERS {
+        match store.create_folder(name) {
+            Ok(_) | Err(Error::FolderExists { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let subscribed = store.subscriptions()?;
+    for name in SPECIAL_FOLDERS {
+        if !subscribed.iter().any(|s| s == name) {
+            store.subscribe(name)?;
+        }
+    }
+    tracing::info!(
+        "maildir created: user={} path={}",
+        target.email,
+        target.maildir.display()
+    );
+    Ok(store)
+}
+
+/// Writes the directory's quota into `maildirsize` when it differs.
+fn sync_quota(store: &Maildir, quota: Option<u64>) -> Result<(), Error> {
+    let wanted = QuotaLimits {
+        bytes: quota.filter(|&q| q > 0),
+        messages: None,
+    };
+    let current = store.quota()?.map(|usage| usage.limits);
+    let unchanged = match current {
+        Some(limits) => limits == wanted,
+        None => wanted == QuotaLimits::default(),
+    };
+    if !unchanged {
+        store.set_quota(wanted)?;
+    }
+    Ok(())
+}
+
+/// Whether delivering `size` more bytes would exceed the target's quota. A Maildir that
+/// does not exist yet is empty.
+pub(crate) fn would_exceed(target: &Target, size: u64) -> Result<bool, Error> {
+    let Some(limit) = target.quota.filter(|&q| q > 0) else {
+        return Ok(false);
+    };
+    let store = match Maildir::open(&target.maildir) {
+        Ok(store) => store,
+        Err(Error::NotAMaildir { .. }) => return Ok(size > limit),
+        Err(e) => return Err(e),
+    };
+    sync_quota(&store, target.quota)?;
+    let used = store.quota()?.map_or(0, |usage| usage.bytes);
+    Ok(used.saturating_add(size.max(1)) > limit)
+}
+
+/// Delivers `prefix` + the spooled body into `folder` of the target's Maildir, fsynced
+/// before it returns. A folder the filter names that does not exist is created.
+pub(crate) fn deliver(
+    target: &Target,
+    folder: &str,
+    prefix: Vec<u8>,
+    body: &Spooled,
+) -> Result<maildir::Delivered, Error> {
+    let store = open(target)?;
+    let mailbox = if is_inbox(folder) {
+        store.inbox()?
+    } else {
+        match store.folder(folder) {
+            Err(Error::FolderNotFound { .. }) => match store.create_folder(folder) {
+                Err(Error::FolderExists { .. }) => store.folder(folder)?,
+                other => other?,
+            },
+            other => other?,
+        }
+    };
+    let options = DeliveryOptions {
+        fsync: true,
+        ..DeliveryOptions::default()
+    };
+    mailbox.deliver(body.reader(prefix), &options)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+    use crate::delivery::spool::SpoolWriter;
+
+    fn target(dir: &std::path::Path, quota: Option<u64>) -> Target {
+        Target {
+            email: "pat@example.test".into(),
+            maildir: dir.join("example.test/pat/Maildir"),
+            quota,
+        }
+    }
+
+    async fn spooled(dir: &std::path::Path, body: &[u8]) -> Spooled {
+        let mut w = SpoolWriter::create(dir).await.unwrap();
+        w.write(body).await.unwrap();
+        w.finish().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn first_delivery_creates_maildir_with_subscribed_special_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path(), None);
+        let body = spooled(dir.path(), b"Subject: hi\r\n\r\nHello\r\n").await;
+        let d = deliver(&t, "INBOX", b"X-Trace: 1\r\n".to_vec(), &body).unwrap();
+        assert_eq!(d.uid, 1);
+        let store = Maildir::open(&t.maildir).unwrap();
+        let mut subscribed = store.subscriptions().unwrap();
+        subscribed.sort();
+        assert_eq!(subscribed, ["Drafts", "Junk", "Sent", "Trash"]);
+        for name in SPECIAL_FOLDERS {
+            store.folder(name).unwrap();
+        }
+        let mut text = String::new();
+        store
+            .inbox()
+            .unwrap()
+            .open_message(1)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "X-Trace: 1\r\nSubject: hi\r\n\r\nHello\r\n");
+        // A second delivery reuses the Maildir.
+        assert_eq!(deliver(&t, "INBOX", Vec::new(), &body).unwrap().uid, 2);
+    }
+
+    #[tokio::test]
+    async fn filter_folder_is_created_on_demand() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path(), None);
+        let body = spooled(dir.path(), b"x\r\n").await;
+        deliver(&t, "Lists.rust", Vec::new(), &body).unwrap();
+        let store = Maildir::open(&t.maildir).unwrap();
+        assert_eq!(
+            store
+                .folder("Lists.rust")
+                .unwrap()
+                .sync()
+                .unwrap()
+                .messages
+                .len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn quota_is_enforced_before_and_at_delivery() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path(), Some(100));
+        assert!(!would_exceed(&t, 60).unwrap());
+        assert!(would_exceed(&t, 101).unwrap());
+        let body = spooled(dir.path(), &[b'a'; 60]).await;
+        deliver(&t, "INBOX", Vec::new(), &body).unwrap();
+        assert!(would_exceed(&t, 60).unwrap());
+        assert!(!would_exceed(&t, 30).unwrap());
+        let error = deliver(&t, "INBOX", Vec::new(), &body).unwrap_err();
+        assert!(matches!(error, Error::QuotaExceeded { .. }), "{error}");
+        // Raising the quota in the directory lifts the limit.
+        let raised = target(dir.path(), Some(1000));
+        assert!(!would_exceed(&raised, 60).unwrap());
+        deliver(&raised, "INBOX", Vec::new(), &body).unwrap();
+    }
+}

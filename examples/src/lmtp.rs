@@ -1,0 +1,21 @@
+//! The LMTP listener: a drop-in for Dovecot's LMTP service. Postfix (or any MTA)
+//! delivers over TCP or a Unix socket (`virtual_transport = lmtp:unix:private/postroom-lmtp`
+//! or `lmtp:inet:127.0.0.1:24`) and gets one reply per recipient after the message, so a
+//! full mailbox (`452 4.2.2`) or an unknown user (`550 5.1.1`) fails only that recipient.
+//!
+//! The session is the MX's ([`SmtpSession`](crate::mx::SmtpSession) in
+//! [`Flavor::Lmtp`]) and delivers through the same [delivery](crate::delivery) path.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::delivery::{Delivery, Resolver};
+use crate::mx::{Flavor, SmtpService, smtp_config};
+
+/// The LMTP service for `config`. STARTTLS is not offered: LMTP runs on loopback or a
+/// Unix socket between two processes of one host.
+pub(crate) fn service<R: Resolver>(config: &Config, delivery: Arc<Delivery<R>>) -> SmtpService<R> {
+    let mut smtp = smtp_config(config, Flavor::Lmtp);
+    smtp.extensions.starttls = false;
+    SmtpService::new(Flavor::Lmtp, smtp, delivery)
+}
