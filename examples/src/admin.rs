@@ -86,6 +86,10 @@ pub(crate) struct PasswordSource {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// Store this `{SCHEME}hash` as is (e.g. from `doveadm pw`), instead of hashing a
+    /// password.
+    #[arg(long, value_name = "HASH", conflicts_with_all = ["password", "password_stdin"])]
+    hash: Option<String>,
 }
 
 /// `postroom user ...`
@@ -362,6 +366,9 @@ fn hash_new_password(
     source: &PasswordSource,
     policy: &HashPolicy,
 ) -> Result<StoredPassword, CliError> {
+    if let Some(hash) = &source.hash {
+        return Ok(StoredPassword::parse(hash)?);
+    }
     let password = match (&source.password, source.password_stdin) {
         (Some(p), _) => p.clone(),
         (None, true) => read_stdin_line()?,

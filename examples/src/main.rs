@@ -24,6 +24,7 @@ mod listen;
 mod lmtp;
 mod logging;
 mod mx;
+mod pop3;
 mod quickstart;
 mod shutdown;
 mod tls;

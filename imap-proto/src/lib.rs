@@ -35,8 +35,12 @@
 //! - [`codec`]: framing ([`codec::frame`]), decoders and encoders for commands and
 //!   responses, and the streaming APPEND procedure for servers
 //!   ([`codec::decode_command_streaming`]);
-//! - server and client state machines (to come), with the driving contract shared by
-//!   every Postroom protocol crate (`handle_input`, `handle_timeout`, `poll_output`).
+//! - [`server`] and [`client`]: state machines with the driving contract shared by every
+//!   Postroom protocol crate (`handle_input`, `handle_timeout`, `poll_timeout`,
+//!   `poll_output`); the server asks the application to answer each command, streams
+//!   APPEND literals out in chunks and holds back EXPUNGE responses while a command by
+//!   sequence number runs; the client streams large FETCH literals and delivers
+//!   unsolicited responses as events.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -61,7 +61,6 @@ fn describe(reason: CloseReason) -> &'static str {
 }
 
 /// The line sent to a POP3 client refused for being over the connection limits.
-#[allow(dead_code, reason = "used by the POP3 service (next issue)")]
 pub(crate) fn refusal() -> bytes::Bytes {
     bytes::Bytes::from_static(b"-ERR [SYS/TEMP] too many connections, try again later\r\n")
 }

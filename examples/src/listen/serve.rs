@@ -103,6 +103,7 @@ pub(crate) async fn serve_until(
         Arc::clone(&delivery),
     ));
     let lmtp = Arc::new(crate::lmtp::service(config, Arc::clone(&delivery)));
+    let pop3 = Arc::new(crate::pop3::Pop3Service::new(config, directory.clone()));
     let mut loops = JoinSet::new();
     for service in config.listeners.all() {
         for addr in service.addrs {
@@ -126,6 +127,15 @@ pub(crate) async fn serve_until(
                         listener,
                         false,
                         Arc::clone(&lmtp),
+                        shared,
+                    ));
+                }
+                "pop3" | "pop3s" => {
+                    loops.spawn(accept_loop(
+                        service.name,
+                        listener,
+                        service.implicit_tls,
+                        Arc::clone(&pop3),
                         shared,
                     ));
                 }

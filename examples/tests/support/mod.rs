@@ -6,6 +6,8 @@
     reason = "each test file uses a different part of the helpers"
 )]
 
+pub(crate) mod pop3;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,8 @@ pub(crate) struct Options {
     pub(crate) users: Vec<(&'static str, u64)>,
     /// Aliases to create (source, destination).
     pub(crate) aliases: Vec<(&'static str, &'static str)>,
+    /// `auth.allow_plaintext_auth_on_loopback` (POP3 USER/PASS before STLS).
+    pub(crate) plaintext_on_loopback: bool,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             lmtp_unix: false,
             users: vec![("pat", 0), ("sam", 0), ("full", 2000)],
             aliases: Vec::new(),
+            plaintext_on_loopback: true,
         }
     }
 }
@@ -65,6 +70,10 @@ pub(crate) struct Postroom {
     pub(crate) mx: SocketAddr,
     /// The LMTP TCP listener.
     pub(crate) lmtp: SocketAddr,
+    /// The POP3 listener (STLS when TLS is on).
+    pub(crate) pop3: SocketAddr,
+    /// The POP3S (implicit TLS) listener, if TLS is on.
+    pub(crate) pop3s: Option<SocketAddr>,
     /// The LMTP Unix socket, if configured.
     pub(crate) lmtp_socket: Option<PathBuf>,
     /// The certificate (PEM), if TLS is on.
@@ -86,11 +95,19 @@ impl Postroom {
         let config = dir.path().join("postroom.toml");
         let mx = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let lmtp = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let pop3 = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let pop3s = options
+            .tls
+            .then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
         let lmtp_socket = options.lmtp_unix.then(|| dir.path().join("lmtp.sock"));
         let cert = options.tls.then(|| write_certificate(dir.path()));
         let mut lmtp_listeners = format!("\"{lmtp}\"");
         if let Some(socket) = &lmtp_socket {
             lmtp_listeners.push_str(&format!(", \"unix:{}\"", socket.display()));
+        }
+        let mut pop3_listeners = format!("pop3 = [\"{pop3}\"]\n");
+        if let Some(pop3s) = pop3s {
+            pop3_listeners.push_str(&format!("pop3s = [\"{pop3s}\"]\n"));
         }
         let tls = if options.tls {
             "[tls]\ncertificate = \"cert.pem\"\nkey = \"key.pem\"\n"
@@ -100,12 +117,13 @@ impl Postroom {
         let toml = format!(
             "hostname = \"mx.{DOMAIN}\"\n\
              [listeners]\nmx = [\"{mx}\"]\nlmtp = [{lmtp_listeners}]\n\
+             {pop3_listeners}\
              {tls}\
              [directory]\nurl = \"sqlite://directory.db\"\n\
              [mail]\nvmail = \"vmail\"\n\
              [limits]\nmessage_size = {}\nconnections_per_ip = {}\nidle_timeout_secs = 60\n\
-             [auth]\ndefault_scheme = \"SHA512-CRYPT\"\n",
-            options.message_size, options.connections_per_ip
+             [auth]\ndefault_scheme = \"SHA512-CRYPT\"\nallow_plaintext_auth_on_loopback = {}\n",
+            options.message_size, options.connections_per_ip, options.plaintext_on_loopback
         );
         std::fs::write(&config, toml).expect("write config");
         let installation = Self {
@@ -113,6 +131,8 @@ impl Postroom {
             config,
             mx,
             lmtp,
+            pop3,
+            pop3s,
             lmtp_socket,
             cert,
             child: None,
@@ -187,6 +207,16 @@ impl Postroom {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        // The probe above holds a connection slot until the server sees it closed; wait
+        // for that, so tests of the per-IP limit start from zero.
+        while !self.log().contains("disconnect: session=") {
+            assert!(
+                Instant::now() < deadline,
+                "the probe connection was not closed:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The server's log so far.
@@ -252,8 +282,8 @@ impl Drop for Postroom {
     }
 }
 
-/// The messages of the Maildir folder at `dir`, sorted by file name.
-pub(crate) fn messages_in(dir: &Path) -> Vec<String> {
+/// The message files of the Maildir folder at `dir` (`new/` and `cur/`), sorted by name.
+pub(crate) fn message_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = ["new", "cur"]
         .iter()
         .filter_map(|sub| std::fs::read_dir(dir.join(sub)).ok())
@@ -262,6 +292,11 @@ pub(crate) fn messages_in(dir: &Path) -> Vec<String> {
         .collect();
     files.sort();
     files
+}
+
+/// The messages of the Maildir folder at `dir`, sorted by file name.
+pub(crate) fn messages_in(dir: &Path) -> Vec<String> {
+    message_files(dir)
         .iter()
         .map(|f| String::from_utf8_lossy(&std::fs::read(f).expect("read message")).into_owned())
         .collect()

@@ -1,0 +1,342 @@
+//! Checking credentials for POP3: USER/PASS and the SASL exchanges, against the
+//! directory's stored hashes, on the blocking pool with bounded concurrency.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth::sasl::{
+    Answer, CredentialRequest, Mechanism, SaslError, ServerMechanism, ServerOptions, ServerStep,
+};
+use auth::{HashPolicy, Password};
+use tokio::sync::Semaphore;
+use tracing::{info, warn};
+
+use crate::directory::{Directory, DirectoryError, User};
+use crate::listen::Peer;
+use crate::logging::{self, sanitize};
+
+/// The result of a password check.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Good credentials: the address as stored in the directory.
+    Accepted(String),
+    /// Unknown user or wrong password.
+    Rejected,
+    /// The directory (or the blocking pool) failed: try again later.
+    Unavailable,
+}
+
+/// Verifies passwords off the async workers, at most `concurrency` at once.
+pub(crate) struct Authenticator {
+    directory: Directory,
+    permits: Arc<Semaphore>,
+    /// The policy to re-hash weaker passwords with, if upgrades are on.
+    upgrade: Option<HashPolicy>,
+    failure_delay: Duration,
+}
+
+impl Authenticator {
+    /// An authenticator over `directory`.
+    pub(crate) fn new(
+        directory: Directory,
+        concurrency: usize,
+        upgrade: Option<HashPolicy>,
+        failure_delay: Duration,
+    ) -> Self {
+        Self {
+            directory,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            upgrade,
+            failure_delay,
+        }
+    }
+
+    /// Runs CPU-heavy `work` on the blocking pool once a permit is free; `None` if the
+    /// task failed.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.permits.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+
+    /// The user `name`, `Err(())` when the directory cannot answer.
+    async fn lookup(&self, name: &str) -> Result<Option<User>, ()> {
+        match self.directory.lookup_user(name).await {
+            Ok(found) => Ok(found),
+            Err(e @ DirectoryError::BadStoredPassword { .. }) => {
+                warn!("pop3: {e}; the login is refused");
+                Ok(None)
+            }
+            Err(e) => {
+                warn!("pop3: directory lookup failed: {e}");
+                Err(())
+            }
+        }
+    }
+
+    /// Checks `password` for the user `name`; on success, may upgrade the stored hash.
+    pub(crate) async fn check_password(&self, name: &str, password: Password) -> Verdict {
+        let user = match self.lookup(name).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return Verdict::Rejected,
+            Err(()) => return Verdict::Unavailable,
+        };
+        let stored = user.password.clone();
+        let checked = self
+            .blocking(move || (stored.verify(password.as_bytes()), password))
+            .await;
+        match checked {
+            None => Verdict::Unavailable,
+            Some((false, _)) => Verdict::Rejected,
+            Some((true, password)) => {
+                self.upgrade_if_weak(&user, password);
+                Verdict::Accepted(user.email)
+            }
+        }
+    }
+
+    /// Logs a failed login (when a user name was given) and waits the failure delay.
+    pub(crate) async fn failed(&self, user: Option<&str>, peer: &Peer) {
+        if let Some(user) = user {
+            logging::auth_failed(user, peer.ip(), peer.listener);
+        }
+        tokio::time::sleep(self.failure_delay).await;
+    }
+
+    /// Re-hashes the password of `user` with the configured policy, in the background,
+    /// when the stored hash is weaker.
+    fn upgrade_if_weak(&self, user: &User, password: Password) {
+        let Some(policy) = self.upgrade.clone() else {
+            return;
+        };
+        if !policy.needs_upgrade(&user.password) {
+            return;
+        }
+        let directory = self.directory.clone();
+        let permits = Arc::clone(&self.permits);
+        let email = user.email.clone();
+        let old = user.password.as_str().to_owned();
+        tokio::spawn(async move {
+            let Ok(permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let hashed = tokio::task::spawn_blocking(move || policy.hash(password.as_bytes()));
+            let new = match hashed.await {
+                Ok(Ok(new)) => new,
+                Ok(Err(e)) => return warn!("pop3: cannot re-hash the password of <{email}>: {e}"),
+                Err(e) => return warn!("pop3: cannot re-hash the password of <{email}>: {e}"),
+            };
+            drop(permit);
+            // Skip the upgrade if the password was changed meanwhile.
+            match directory.lookup_user(&email).await {
+                Ok(Some(now)) if now.password.as_str() == old => {}
+                _ => return,
+            }
+            match directory.set_password(&email, &new).await {
+                Ok(()) => info!("password hash of <{email}> upgraded to {}", new.spec()),
+                Err(e) => warn!("pop3: cannot store the upgraded hash of <{email}>: {e}"),
+            }
+        });
+    }
+}
+
+/// What the session sends after a step of a SASL exchange.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SaslOutcome {
+    /// Send this challenge and wait for the client's response.
+    Challenge(Vec<u8>),
+    /// Authenticated as this directory address.
+    Success(String),
+    /// Failed; `user` is the name to log as a failed login (`None`: nothing to log).
+    Failure {
+        /// The user name the client gave, if the failure counts as a failed login.
+        user: Option<String>,
+    },
+    /// The directory cannot answer: try again later.
+    Unavailable,
+}
+
+/// One SASL exchange (PLAIN, LOGIN or SCRAM-SHA-256).
+pub(crate) struct SaslExchange {
+    /// `None` only while an answer is computed on the blocking pool.
+    mechanism: Option<ServerMechanism>,
+    /// The user name the client gave.
+    user: Option<String>,
+    /// The directory address whose credentials answered the request.
+    email: Option<String>,
+    /// The server's final data went out as a challenge; an empty response completes.
+    awaiting_ack: bool,
+    /// The stored hash cannot serve this mechanism (not logged as a failed login).
+    unusable: bool,
+}
+
+impl SaslExchange {
+    /// An exchange for `mechanism` (one of those offered), `None` if unsupported.
+    pub(crate) fn new(mechanism: &str, hostname: &str) -> Option<Self> {
+        let options = ServerOptions {
+            hostname: hostname.to_owned(),
+            ..ServerOptions::default()
+        };
+        let mechanism = ServerMechanism::from_name(mechanism, &options).ok()?;
+        Some(Self {
+            mechanism: Some(mechanism),
+            user: None,
+            email: None,
+            awaiting_ack: false,
+            unusable: false,
+        })
+    }
+
+    /// Starts with the client's initial response, if any.
+    pub(crate) async fn start(
+        &mut self,
+        auth: &Authenticator,
+        initial_response: Option<&[u8]>,
+    ) -> SaslOutcome {
+        let Some(mechanism) = self.mechanism.as_mut() else {
+            return self.failure();
+        };
+        let step = mechanism.start(initial_response);
+        self.run(auth, step).await
+    }
+
+    /// Continues with the client's response to the last challenge.
+    pub(crate) async fn respond(&mut self, auth: &Authenticator, response: &[u8]) -> SaslOutcome {
+        if self.awaiting_ack {
+            self.awaiting_ack = false;
+            return match self.email.take() {
+                Some(email) if response.is_empty() => SaslOutcome::Success(email),
+                _ => self.failure(),
+            };
+        }
+        let Some(mechanism) = self.mechanism.as_mut() else {
+            return self.failure();
+        };
+        let step = mechanism.step(response);
+        self.run(auth, step).await
+    }
+
+    async fn run(&mut self, auth: &Authenticator, mut step: ServerStep) -> SaslOutcome {
+        loop {
+            step = match step {
+                ServerStep::Challenge(data) => return SaslOutcome::Challenge(data),
+                ServerStep::NeedCredentials(request) => match self.answer(auth, request).await {
+                    Some(step) => step,
+                    None => return SaslOutcome::Unavailable,
+                },
+                ServerStep::Success(success) => {
+                    let Some(email) = self.email.clone() else {
+                        return self.failure();
+                    };
+                    return match success.final_data {
+                        // POP3 cannot carry data with +OK (RFC 5034 section 4): send it
+                        // as a last challenge, to be answered with an empty line.
+                        Some(data) => {
+                            self.awaiting_ack = true;
+                            SaslOutcome::Challenge(data)
+                        }
+                        None => SaslOutcome::Success(email),
+                    };
+                }
+                ServerStep::Failure(e) => {
+                    if !matches!(e, SaslError::AuthenticationFailed) {
+                        info!("pop3: SASL exchange failed: {e}");
+                    }
+                    return self.failure();
+                }
+            };
+        }
+    }
+
+    fn failure(&self) -> SaslOutcome {
+        let user = if self.unusable {
+            None
+        } else {
+            self.user.clone()
+        };
+        SaslOutcome::Failure { user }
+    }
+
+    /// Answers the mechanism's credential request; `None` if the directory failed.
+    async fn answer(
+        &mut self,
+        auth: &Authenticator,
+        request: CredentialRequest,
+    ) -> Option<ServerStep> {
+        self.user = request.user().map(str::to_owned);
+        let answer = match request {
+            CredentialRequest::VerifyPassword {
+                authcid,
+                authzid,
+                password,
+            } => {
+                if !same_identity(&authcid, authzid.as_deref()) {
+                    Answer::Reject
+                } else {
+                    match auth.check_password(&authcid, password).await {
+                        Verdict::Accepted(email) => {
+                            self.email = Some(email);
+                            Answer::Accept
+                        }
+                        Verdict::Rejected => Answer::Reject,
+                        Verdict::Unavailable => return None,
+                    }
+                }
+            }
+            CredentialRequest::LookupSecret {
+                authcid,
+                authzid,
+                mechanism,
+            } => {
+                let user = auth.lookup(&authcid).await.ok()?;
+                match user {
+                    Some(user) if same_identity(&authcid, authzid.as_deref()) => {
+                        self.secret_answer(user, mechanism)
+                    }
+                    _ => Answer::UnknownUser,
+                }
+            }
+            _ => Answer::Reject,
+        };
+        let mut mechanism = self.mechanism.take()?;
+        let (mechanism, step) = auth
+            .blocking(move || {
+                let step = mechanism.answer(answer);
+                (mechanism, step)
+            })
+            .await?;
+        self.mechanism = Some(mechanism);
+        Some(step)
+    }
+
+    /// The secret of `user` for SCRAM: its stored SCRAM keys or cleartext password.
+    /// Other schemes cannot serve SCRAM: the exchange then goes on as for an unknown
+    /// user and fails at its end, revealing nothing.
+    fn secret_answer(&mut self, user: User, mechanism: Mechanism) -> Answer {
+        let usable = user.password.cleartext().is_some()
+            || user.password.scram_credentials().is_some_and(|keys| {
+                keys.hash.mechanism_name() == mechanism.name().trim_end_matches("-PLUS")
+            });
+        if usable {
+            self.email = Some(user.email);
+            Answer::Stored(user.password)
+        } else {
+            info!(
+                "pop3: {} needs a SCRAM or cleartext stored password; <{}> has {}",
+                mechanism.name(),
+                sanitize(&user.email),
+                user.password.spec()
+            );
+            self.unusable = true;
+            Answer::UnknownUser
+        }
+    }
+}
+
+/// Whether the authorization identity, if given, is the authenticated user itself
+/// (acting as another user is not supported).
+fn same_identity(authcid: &str, authzid: Option<&str>) -> bool {
+    authzid.is_none_or(|z| z.is_empty() || z.eq_ignore_ascii_case(authcid))
+}
