@@ -6,10 +6,11 @@ use std::borrow::Cow;
 use super::data::{BdatReceiver, DotReceiver};
 use super::replies::{self, bad_sequence, not_implemented, ok, reply, unsupported_parameter};
 use super::{
-    BdatReject, BodyKind, CloseReason, Event, HelloKind, LookupPolicy, Mode, Pending, Phase, Server,
+    BdatReject, BodyKind, CloseReason, Event, HelloKind, LookupPolicy, Mode, Pending, Phase,
+    Server, UnknownParams,
 };
 use crate::codec::{CommandError, CommandErrorKind};
-use crate::types::{Address, Body, Capability, Command, EhloReply, MailFrom, RcptTo, Reply};
+use crate::types::{Address, Body, Capability, Command, EhloReply, MailFrom, Param, RcptTo, Reply};
 
 impl Server {
     pub(super) fn handle_command(&mut self, command: Command<'_>) {
@@ -189,7 +190,7 @@ impl Server {
         let e = &self.config.extensions;
         let p = &mail.params;
         let unsupported = |k: &str| Err((unsupported_parameter(k), true));
-        if let Some(other) = p.other.first() {
+        if let Some(other) = refused_unknown(self.config.unknown_params, &p.other) {
             return unsupported(&other.keyword);
         }
         if let Some(size) = p.size {
@@ -231,6 +232,7 @@ impl Server {
     fn rcpt(&mut self, rcpt: RcptTo<'_>) {
         let dsn = self.extension(self.config.extensions.dsn);
         let max = self.config.limits.max_recipients;
+        let unknown = self.config.unknown_params;
         let Some(txn) = self.session.transaction.as_mut() else {
             return self.protocol_error(bad_sequence("Error: need MAIL command"));
         };
@@ -238,7 +240,7 @@ impl Server {
             return self.protocol_error(bad_sequence("Error: RCPT after BDAT"));
         }
         txn.rcpt_seen = true;
-        if let Some(other) = rcpt.params.other.first() {
+        if let Some(other) = refused_unknown(unknown, &rcpt.params.other) {
             return self.protocol_error(unsupported_parameter(&other.keyword));
         }
         if (rcpt.params.notify.is_some() || rcpt.params.orcpt.is_some()) && !dsn {
@@ -438,10 +440,109 @@ impl Server {
     }
 }
 
+/// The first unknown parameter the server refuses by itself, if any.
+fn refused_unknown<'p, 'a>(policy: UnknownParams, other: &'p [Param<'a>]) -> Option<&'p Param<'a>> {
+    match policy {
+        UnknownParams::Reject => other.first(),
+        UnknownParams::Ask => None,
+    }
+}
+
 fn is_non_ascii(address: &Address<'_>) -> bool {
     !address.local_part.is_ascii() || !address.domain.is_ascii()
 }
 
 fn non_ascii_address() -> Reply<'static> {
     reply(553, (5, 6, 7), "Error: non-ASCII address requires SMTPUTF8")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::super::{Config, Output, UnknownParams};
+    use super::*;
+    use crate::types::{EnhancedCode, Param};
+
+    /// Runs `input` through a server that answers MAIL/RCPT with `answer`, returning the
+    /// replies sent and the MAIL/RCPT events seen.
+    fn run(
+        config: Config,
+        input: &[u8],
+        answer: impl Fn(&mut Server, &Event),
+    ) -> (String, Vec<Event>) {
+        let mut server = Server::new(config, Instant::now());
+        server.handle_input(input);
+        let (mut sent, mut events) = (Vec::new(), Vec::new());
+        loop {
+            match server.poll_output() {
+                Output::Transmit(b) => sent.extend_from_slice(&b),
+                Output::Event(e @ (Event::Mail(_) | Event::Rcpt(_))) => {
+                    answer(&mut server, &e);
+                    events.push(e);
+                }
+                Output::Event(_) => {}
+                Output::NeedInput => break,
+            }
+        }
+        (String::from_utf8(sent).expect("ASCII replies"), events)
+    }
+
+    const INPUT: &[u8] = b"EHLO c.example\r\nMAIL FROM:<a@b.example> X-TRACE=abc XFLAG\r\n\
+        RCPT TO:<c@d.example> X-PRIO=7\r\nRCPT TO:<e@d.example> X-BAD=1\r\n";
+
+    fn param(keyword: &'static str, value: Option<&'static str>) -> Param<'static> {
+        Param {
+            keyword: keyword.into(),
+            value: value.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn unknown_parameters_rejected_by_default() {
+        let (sent, events) = run(Config::new("mx.example"), INPUT, |_, _| {
+            panic!("no decision expected")
+        });
+        assert!(events.is_empty());
+        assert!(sent.ends_with(
+            "555 5.5.4 Unsupported option: X-TRACE\r\n\
+             503 5.5.1 Error: need MAIL command\r\n\
+             503 5.5.1 Error: need MAIL command\r\n"
+        ));
+    }
+
+    #[test]
+    fn unknown_parameters_passed_to_the_application() {
+        let mut config = Config::new("mx.example");
+        config.unknown_params = UnknownParams::Ask;
+        let refuse = Reply::new(555, Some(EnhancedCode::new(5, 5, 4)), "X-BAD refused");
+        let (sent, events) = run(config, INPUT, |server, event| match event {
+            Event::Mail(_) => server.accept_mail().expect("MAIL pending"),
+            Event::Rcpt(r) if r.params.other.iter().any(|p| p.keyword == "X-BAD") => {
+                server.reject_rcpt(refuse.clone()).expect("RCPT pending");
+            }
+            Event::Rcpt(_) => server.accept_rcpt().expect("RCPT pending"),
+            _ => {}
+        });
+        let [Event::Mail(mail), Event::Rcpt(first), Event::Rcpt(second)] = &events[..] else {
+            panic!("unexpected events {events:?}");
+        };
+        assert_eq!(
+            mail.params.other,
+            [param("X-TRACE", Some("abc")), param("XFLAG", None)]
+        );
+        assert_eq!(first.params.other, [param("X-PRIO", Some("7"))]);
+        assert_eq!(second.params.other, [param("X-BAD", Some("1"))]);
+        assert!(sent.ends_with("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n555 5.5.4 X-BAD refused\r\n"));
+    }
+
+    #[test]
+    fn known_but_unoffered_parameters_still_refused_when_asking() {
+        let mut config = Config::new("mx.example");
+        config.unknown_params = UnknownParams::Ask;
+        let input = b"EHLO c.example\r\nMAIL FROM:<a@b.example> RET=FULL\r\n";
+        let (sent, events) = run(config, input, |_, _| panic!("no decision expected"));
+        assert!(events.is_empty());
+        assert!(sent.ends_with("555 5.5.4 Unsupported option: RET\r\n"));
+    }
 }

@@ -37,6 +37,21 @@ pub enum BareLineEndings {
     NormalizeLf,
 }
 
+/// What to do with MAIL/RCPT parameters the server does not know
+/// ([`MailParams::other`](crate::types::MailParams::other),
+/// [`RcptParams::other`](crate::types::RcptParams::other)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownParams {
+    /// Answer `555 5.5.4` without asking the application (RFC 5321 section 4.1.1.11).
+    #[default]
+    Reject,
+    /// Keep them as key/value pairs in the [`Event::Mail`](super::Event::Mail) /
+    /// [`Event::Rcpt`](super::Event::Rcpt) decision, for the application to accept or
+    /// reject (typically with `555 5.5.4`). Parameters of extensions the server knows but
+    /// does not offer are still refused by the server.
+    Ask,
+}
+
 /// ESMTP extensions to advertise and accept. ENHANCEDSTATUSCODES is always on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::struct_excessive_bools)]
@@ -174,6 +189,8 @@ pub struct Config {
     pub expn: LookupPolicy,
     /// Bare CR / LF handling in DATA.
     pub bare_line_endings: BareLineEndings,
+    /// Unknown MAIL/RCPT parameters (default [`UnknownParams::Reject`]).
+    pub unknown_params: UnknownParams,
     /// Text of the `214` reply to HELP.
     pub help_text: String,
     /// Resource limits.
@@ -198,6 +215,7 @@ impl Config {
             vrfy: LookupPolicy::CannotVerify,
             expn: LookupPolicy::Disabled,
             bare_line_endings: BareLineEndings::Reject,
+            unknown_params: UnknownParams::Reject,
             help_text: "See RFC 5321".into(),
             limits: Limits::default(),
             timeouts: Timeouts::default(),

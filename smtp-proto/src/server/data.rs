@@ -129,6 +129,46 @@ impl DotReceiver {
         self.state = DotState::Mid;
     }
 
+    /// The fast path: consumes complete lines from `input[start..]` that need no change
+    /// (CRLF-terminated, within the limits, not starting with a dot) and copies them to
+    /// `out` in one piece. Returns where it stopped; everything else is left to the
+    /// byte-wise state machine in [`DotReceiver::feed`], which gives the same result.
+    fn plain_lines(&mut self, input: &[u8], start: usize, out: &mut BytesMut) -> usize {
+        if self.failure.is_some() || !matches!(self.state, DotState::LineStart | DotState::Mid) {
+            return start;
+        }
+        let mut at_line_start = self.state == DotState::LineStart;
+        let mut line_len = self.line_len;
+        let mut size = self.size;
+        let mut i = start;
+        loop {
+            let rest = &input[i..];
+            if at_line_start && rest.first() == Some(&b'.') {
+                break;
+            }
+            let Some(end) = memchr2(b'\r', b'\n', rest) else {
+                break;
+            };
+            let crlf = rest[end] == b'\r' && rest.get(end + 1) == Some(&b'\n');
+            let fits = line_len.saturating_add(end) <= self.max_line_text
+                && (end as u64 + 2) <= self.max_size - size;
+            if !crlf || !fits {
+                break;
+            }
+            size += end as u64 + 2;
+            line_len = 0;
+            at_line_start = true;
+            i += end + 2;
+        }
+        if i > start {
+            out.extend_from_slice(&input[start..i]);
+            self.size = size;
+            self.line_len = 0;
+            self.state = DotState::LineStart;
+        }
+        i
+    }
+
     /// Consumes body bytes from `input`, appending un-dot-stuffed content to `out`.
     pub(crate) fn feed(&mut self, input: &[u8], out: &mut BytesMut) -> Progress {
         use DotState::{Cr, Dot, DotCr, LineStart, Mid};
@@ -137,7 +177,10 @@ impl DotReceiver {
         }
         let mut i = 0;
         while i < input.len() {
-            let b = input[i];
+            i = self.plain_lines(input, i, out);
+            let Some(&b) = input.get(i) else {
+                break;
+            };
             match (self.state, b) {
                 (Mid, _) if b != b'\r' && b != b'\n' => {
                     let end = memchr2(b'\r', b'\n', &input[i..]).map_or(input.len(), |p| i + p);
@@ -249,6 +292,70 @@ mod tests {
         assert_eq!(out, b"a\r\nb\r\n.\r\n");
         assert_eq!(end, Some(10));
         assert_eq!(fail, None);
+    }
+
+    /// Feeds `input` in pieces of `step` bytes; returns the output, where the body ended
+    /// and the failure. One byte at a time never takes the whole-line fast path.
+    fn run_in_steps(
+        input: &[u8],
+        step: usize,
+        max_line: usize,
+        max_size: u64,
+        bare: BareLineEndings,
+    ) -> (Vec<u8>, Option<usize>, Option<BodyError>) {
+        let mut r = DotReceiver::new(max_line, max_size, bare);
+        let mut out = BytesMut::new();
+        let mut offset = 0;
+        for piece in input.chunks(step) {
+            let p = r.feed(piece, &mut out);
+            if p.finished {
+                return (out.to_vec(), Some(offset + p.consumed), r.failure());
+            }
+            assert_eq!(p.consumed, piece.len());
+            offset += piece.len();
+        }
+        (out.to_vec(), None, r.failure())
+    }
+
+    #[test]
+    fn fast_path_matches_byte_by_byte() {
+        let bodies: [&[u8]; 9] = [
+            b"Subject: a\r\n\r\nline one\r\n..stuffed\r\n.x\r\n\r\n.\r\ntail",
+            b"0123456789\r\n012345678\r\n01234567890\r\n.\r\n",
+            b"abc\r\ndef\nghi\r\n.\r\n",
+            b"abc\r\nd\ref\r\n.\r\n",
+            b"abc\r\n.\n.\r\n",
+            b"\r\n\r\n\r\n.\r\n",
+            b"aaaa\r\nbbbb\r\ncccc\r\ndddd\r\n.\r\n",
+            b"..\r\n...\r\n.\r\r\n.\r\n",
+            b"no end yet\r\nstill\r",
+        ];
+        for body in bodies {
+            for bare in [BareLineEndings::Reject, BareLineEndings::NormalizeLf] {
+                // Line limits of 10 and 11 text bytes; sizes around the body length.
+                for (max_line, max_size) in [
+                    (1000, 1 << 20),
+                    (12, 1 << 20),
+                    (13, 1 << 20),
+                    (1000, 9),
+                    (1000, 12),
+                    (1000, 14),
+                ] {
+                    let whole = run_in_steps(body, body.len(), max_line, max_size, bare);
+                    for step in [1, 2, 3, 7] {
+                        let stepped = run_in_steps(body, step, max_line, max_size, bare);
+                        assert_eq!(stepped, whole, "{body:?} step {step} {max_line} {max_size}");
+                    }
+                }
+            }
+        }
+        let (out, end, fail) = run_in_steps(bodies[1], 64, 12, 1 << 20, BareLineEndings::Reject);
+        assert_eq!(out, b"0123456789\r\n012345678\r\n0123456789");
+        assert_eq!(end, Some(39));
+        assert_eq!(fail, Some(BodyError::LineTooLong));
+        let (out, _, fail) = run_in_steps(bodies[6], 64, 1000, 14, BareLineEndings::Reject);
+        assert_eq!(out, b"aaaa\r\nbbbb\r\ncc");
+        assert_eq!(fail, Some(BodyError::TooBig));
     }
 
     #[test]

@@ -90,11 +90,14 @@ pub enum Event {
         /// The argument the client gave.
         domain: String,
     },
-    /// Decide: `MAIL FROM` passed the protocol checks. Answer with
+    /// Decide: `MAIL FROM` passed the protocol checks. With
+    /// [`UnknownParams::Ask`](super::UnknownParams::Ask), parameters the server does not
+    /// know are in `params.other` for the application to judge. Answer with
     /// [`Server::accept_mail`](super::Server::accept_mail) or
     /// [`Server::reject_mail`](super::Server::reject_mail).
     Mail(MailFrom<'static>),
-    /// Decide: `RCPT TO` passed the protocol checks. Answer with
+    /// Decide: `RCPT TO` passed the protocol checks (unknown parameters are in
+    /// `params.other`, as for [`Event::Mail`]). Answer with
     /// [`Server::accept_rcpt`](super::Server::accept_rcpt) or
     /// [`Server::reject_rcpt`](super::Server::reject_rcpt).
     Rcpt(RcptTo<'static>),

@@ -98,7 +98,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Buf, BytesMut};
 
-pub use config::{BareLineEndings, Config, Extensions, Limits, LookupPolicy, Mode, Timeouts};
+pub use config::{
+    BareLineEndings, Config, Extensions, Limits, LookupPolicy, Mode, Timeouts, UnknownParams,
+};
 pub use event::{
     BodyError, BodyKind, CloseReason, DecisionError, Event, HelloKind, Output, SaslData,
 };
@@ -245,6 +247,11 @@ impl Server {
     /// The HELO/EHLO/LHLO argument of the current session, if the client greeted.
     pub fn hello_domain(&self) -> Option<&str> {
         self.session.hello.as_ref().map(|(_, d)| d.as_str())
+    }
+
+    /// Which greeting command the client used in the current session, if it greeted.
+    pub fn hello_kind(&self) -> Option<HelloKind> {
+        self.session.hello.as_ref().map(|(k, _)| *k)
     }
 
     /// Whether the session is over.
