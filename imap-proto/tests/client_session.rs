@@ -809,12 +809,15 @@ fn unsolicited_bye_closes() {
 }
 
 #[test]
-fn compress_is_refused() {
+fn compress_needs_the_capability() {
     let mut h = Harness::new(&Config::default());
     h.input(GREETING);
     assert_eq!(
         h.client.command(CommandBody::CompressDeflate),
-        Err(ClientError::Unsupported("COMPRESS"))
+        Err(ClientError::InvalidState {
+            operation: "compress",
+            reason: "the server does not offer COMPRESS=DEFLATE",
+        })
     );
 }
 

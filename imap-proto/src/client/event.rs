@@ -112,6 +112,16 @@ pub enum Event {
     /// [`Client::tls_established`](super::Client::tls_established); until then, any byte
     /// from the server is an error ([`ClientError::DataBeforeTls`]).
     StartTls,
+    /// The server accepted COMPRESS DEFLATE (RFC 4978); the tagged OK was the last
+    /// uncompressed response. Start the deflate layer now (raw DEFLATE, RFC 1951, no
+    /// zlib header): write the transmits before this event in clear, deflate every later
+    /// one (flushing at the end of each, e.g. a zlib sync flush), and inflate every byte
+    /// read from the server before [`Client::handle_input`](super::Client::handle_input).
+    StartCompression {
+        /// Server bytes that followed the OK in the same input: the start of the
+        /// compressed stream, never parsed. Inflate them first and feed the result back.
+        pending: Bytes,
+    },
     /// `* BYE`: the server is closing the connection. [`Event::Closed`] follows, at once
     /// or, during LOGOUT, after its completion.
     Bye(RespText<'static>),

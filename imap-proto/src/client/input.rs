@@ -7,8 +7,8 @@ use bytes::Buf;
 
 use super::error::excerpt;
 use super::queue::{Hold, Kind};
-use super::{Client, ClientError, Event, Phase};
-use crate::codec::{DecodeError, StreamEvent};
+use super::{Client, ClientError, Compression, Event, Phase};
+use crate::codec::{DecodeError, ResponseStream, StreamEvent};
 use crate::types::{
     Capability, Code, Continuation, FetchItem, Greeting, Response, StatusKind, StreamedItem,
     Tagged, Untagged,
@@ -263,9 +263,13 @@ impl Client {
             self.set_capabilities(caps);
         }
         if status != StatusKind::Ok {
-            if command.kind == Kind::Logout {
-                self.close();
-                return;
+            match command.kind {
+                Kind::Logout => {
+                    self.close();
+                    return;
+                }
+                Kind::Compress => self.compression = Compression::Off,
+                _ => {}
             }
             self.pump();
             return;
@@ -284,6 +288,7 @@ impl Client {
                 self.push_event(Event::StartTls);
                 return;
             }
+            Kind::Compress => self.start_compression(),
             Kind::Logout => {
                 self.close();
                 return;
@@ -295,6 +300,15 @@ impl Client {
             return;
         }
         self.pump();
+    }
+
+    /// The COMPRESS OK was the last uncompressed response: what follows it in the
+    /// buffer is compressed data for the application to inflate.
+    fn start_compression(&mut self) {
+        self.compression = Compression::Active;
+        let pending = self.input.split().freeze();
+        self.stream = ResponseStream::new(self.config.response, self.config.stream_threshold);
+        self.push_event(Event::StartCompression { pending });
     }
 
     fn handle_continuation(&mut self, continuation: Continuation<'static>, line: String) {

@@ -22,8 +22,8 @@
 //! form the server allows (`{n+}` with LITERAL+, or with LITERAL- up to 4096 octets;
 //! otherwise the client sends `{n}` and waits for the server's `+` before the data).
 //! Commands are pipelined (sent without waiting for the previous completion) where that
-//! is safe: commands that change the state (LOGIN, AUTHENTICATE, STARTTLS, SELECT,
-//! EXAMINE, CLOSE, UNSELECT, ENABLE, EXPUNGE, IDLE, LOGOUT, CAPABILITY) wait for the
+//! is safe: commands that change the state (LOGIN, AUTHENTICATE, STARTTLS, COMPRESS,
+//! SELECT, EXAMINE, CLOSE, UNSELECT, ENABLE, EXPUNGE, IDLE, LOGOUT, CAPABILITY) wait for the
 //! commands before them and hold back the ones after them, as does a command waiting for
 //! a `+`; commands using message numbers wait for commands during which the server may
 //! report an EXPUNGE. Tagged responses are matched by tag, in any order.
@@ -45,6 +45,15 @@
 //!   the application runs the handshake and calls [`Client::tls_established`]. A byte from
 //!   the server in between is an error. Capabilities learnt before are forgotten and
 //!   asked for again.
+//! - COMPRESS ([`Client::compress`], RFC 4978): sent when the server offers
+//!   COMPRESS=DEFLATE, after every command before it completed; the commands after it
+//!   wait for its completion (no pipelining across the switch). A NO or BAD comes as
+//!   [`Event::Completed`] and the session stays uncompressed. After the OK comes
+//!   [`Event::StartCompression`]`{ pending }`: from then on the application deflates
+//!   every transmit and inflates what it feeds to [`Client::handle_input`]. Server bytes
+//!   that followed the OK in the same input are compressed data: they are handed back
+//!   in `pending` (never parsed), and the application inflates them and feeds the
+//!   result back.
 //! - IDLE ([`Client::idle`]): [`Event::IdleStarted`] once the server accepts, pushed
 //!   updates as [`Event::Untagged`], [`Client::done`] to end it, and
 //!   [`Event::IdleRefresh`] after [`Timeouts::idle_refresh`] as a reminder to re-issue it.
@@ -151,6 +160,7 @@ pub struct Client {
     utf8: bool,
     authenticated: bool,
     tls: bool,
+    compression: Compression,
     /// LOGOUT was queued: nothing more may be.
     logging_out: bool,
     /// `* BYE` arrived during LOGOUT; the session closes at its completion.
@@ -161,6 +171,15 @@ pub struct Client {
     input_unstamped: bool,
     last_input: Option<Instant>,
     greeting_deadline: Option<Instant>,
+}
+
+/// Where COMPRESS is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    Off,
+    /// Queued or sent, not completed.
+    Requested,
+    Active,
 }
 
 /// An output waiting to be polled.
@@ -191,6 +210,7 @@ impl Client {
             utf8: false,
             authenticated: false,
             tls: false,
+            compression: Compression::Off,
             logging_out: false,
             bye: false,
             clock: now,
@@ -231,13 +251,14 @@ impl Client {
     /// its completion. The command times out after [`Timeouts::command`] without news
     /// from the server.
     ///
-    /// `IDLE`, `STARTTLS` and `AUTHENTICATE` given here behave as [`Client::idle`],
-    /// [`Client::starttls`] and [`Client::authenticate`].
+    /// `IDLE`, `STARTTLS`, `AUTHENTICATE` and `COMPRESS` given here behave as
+    /// [`Client::idle`], [`Client::starttls`], [`Client::authenticate`] and
+    /// [`Client::compress`].
     ///
     /// # Errors
     ///
-    /// [`ClientError::InvalidState`] after the session closed, after LOGOUT, or for
-    /// STARTTLS on a TLS connection; [`ClientError::Unsupported`] for `COMPRESS`.
+    /// [`ClientError::InvalidState`] after the session closed, after LOGOUT, for
+    /// STARTTLS on a TLS connection, and for COMPRESS as [`Client::compress`] says.
     pub fn command(&mut self, body: CommandBody<'_>) -> Result<Tag<'static>, ClientError> {
         let timeout = Some(self.config.timeouts.command);
         self.command_with_timeout(body, timeout)
@@ -254,8 +275,10 @@ impl Client {
         timeout: Option<Duration>,
     ) -> Result<Tag<'static>, ClientError> {
         self.check_command(&body)?;
-        if matches!(body, CommandBody::Logout) {
-            self.logging_out = true;
+        match body {
+            CommandBody::Logout => self.logging_out = true,
+            CommandBody::CompressDeflate => self.compression = Compression::Requested,
+            _ => {}
         }
         let tag = self.next_tag();
         self.queue.push_back(Queued {
@@ -336,6 +359,25 @@ impl Client {
         self.request_capabilities();
         self.pump();
         Ok(())
+    }
+
+    /// Queues `COMPRESS DEFLATE` (RFC 4978); see [`Event::StartCompression`]. It is sent
+    /// once the commands before it completed, and holds back the commands after it until
+    /// its own completion. Call it once the capabilities after login are known (the
+    /// server may offer COMPRESS only then).
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::InvalidState`] as [`Client::command`], when the server's known
+    /// capabilities lack COMPRESS=DEFLATE (or none are known yet), and when compression
+    /// is active or already requested.
+    pub fn compress(&mut self) -> Result<Tag<'static>, ClientError> {
+        self.command(CommandBody::CompressDeflate)
+    }
+
+    /// Whether the server accepted COMPRESS: the application's deflate layer is in use.
+    pub fn is_compressed(&self) -> bool {
+        self.compression == Compression::Active
     }
 
     /// Queues `IDLE` (RFC 2177); see [`Event::IdleStarted`] and [`Client::done`].
@@ -442,11 +484,29 @@ impl Client {
             return Err(invalid_state("command", "LOGOUT was sent"));
         }
         match body {
-            CommandBody::CompressDeflate => Err(ClientError::Unsupported("COMPRESS")),
+            CommandBody::CompressDeflate => self.check_compress(),
             CommandBody::StartTls if self.tls => {
                 Err(invalid_state("starttls", "TLS is already active"))
             }
             _ => Ok(()),
+        }
+    }
+
+    fn check_compress(&self) -> Result<(), ClientError> {
+        match self.compression {
+            Compression::Active => Err(invalid_state("compress", "compression is active")),
+            Compression::Requested => {
+                Err(invalid_state("compress", "COMPRESS was already requested"))
+            }
+            Compression::Off if self.capabilities.is_none() => Err(invalid_state(
+                "compress",
+                "the server's capabilities are not known yet",
+            )),
+            Compression::Off if !self.offers(&Capability::CompressDeflate) => Err(invalid_state(
+                "compress",
+                "the server does not offer COMPRESS=DEFLATE",
+            )),
+            Compression::Off => Ok(()),
         }
     }
 

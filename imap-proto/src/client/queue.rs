@@ -25,6 +25,7 @@ pub(super) struct Queued {
 pub(super) enum Kind {
     Login,
     StartTls,
+    Compress,
     Logout,
     Other,
 }
@@ -34,6 +35,7 @@ impl Kind {
         match body {
             CommandBody::Login { .. } | CommandBody::Authenticate { .. } => Self::Login,
             CommandBody::StartTls => Self::StartTls,
+            CommandBody::CompressDeflate => Self::Compress,
             CommandBody::Logout => Self::Logout,
             _ => Self::Other,
         }
@@ -131,6 +133,7 @@ pub(super) fn is_exclusive(body: &CommandBody<'_>) -> bool {
             | C::Login { .. }
             | C::Authenticate { .. }
             | C::StartTls
+            | C::CompressDeflate
             | C::Logout
             | C::Enable(_)
             | C::Select { .. }

@@ -1,6 +1,6 @@
 //! Reading commands: framing outcomes, per-state validity, and the commands the machine
 //! answers itself (CAPABILITY, NOOP, LOGOUT, STARTTLS, ENABLE, IDLE, AUTHENTICATE
-//! checks, LOGIN refusal before TLS).
+//! checks, LOGIN refusal before TLS; COMPRESS is in `compress.rs`).
 
 use bytes::Buf;
 
@@ -153,6 +153,7 @@ impl Server {
             }
             CommandBody::Logout => self.logout(&tag),
             CommandBody::StartTls => self.starttls(&tag),
+            CommandBody::CompressDeflate => self.compress(tag),
             CommandBody::Enable(caps) => {
                 let caps = caps.as_slice().to_vec();
                 self.enable(&tag, caps);

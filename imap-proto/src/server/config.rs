@@ -145,6 +145,8 @@ pub struct Config {
     /// The extensions the application implements, advertised as given (UIDPLUS, MOVE,
     /// UNSELECT, NAMESPACE, ID, CONDSTORE, ...). Commands of well-known extensions
     /// that are neither listed here nor part of an offered base protocol get `BAD`.
+    /// `COMPRESS=DEFLATE` makes the machine answer COMPRESS (see the module docs); the
+    /// application then runs the deflate layer.
     pub extensions: Vec<Capability<'static>>,
     /// Text of the `* BYE` sent for LOGOUT.
     pub logout_text: String,

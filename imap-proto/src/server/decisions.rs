@@ -3,12 +3,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+#[cfg(doc)]
+use super::Event;
 use super::{CommandKind, DecisionError, Pending, Phase, Server, State, Status};
 use crate::types::{Code, Response, StatusKind, Untagged};
 
 impl Server {
     /// Takes the pending decision if `matches` accepts it.
-    fn take_pending(
+    pub(super) fn take_pending(
         &mut self,
         matches: impl Fn(&Pending) -> bool,
     ) -> Result<Pending, DecisionError> {

@@ -145,6 +145,25 @@ pub enum Event {
     /// handshake, then call [`Server::tls_established`](super::Server::tls_established).
     /// Plaintext received after the STARTTLS line was discarded.
     StartTls,
+    /// Decide: the client asks for `COMPRESS DEFLATE` (RFC 4978; offered in
+    /// [`Config::extensions`](super::Config::extensions), authenticated or selected, not
+    /// yet active). Answer with
+    /// [`Server::accept_compression`](super::Server::accept_compression) or
+    /// [`Server::reject_compression`](super::Server::reject_compression).
+    Compress {
+        /// The command's tag.
+        tag: Tag<'static>,
+    },
+    /// The COMPRESS `OK` was queued before this event as the last uncompressed bytes:
+    /// write it, then start the deflate layer (raw DEFLATE, RFC 1951, no zlib header).
+    /// Deflate every later transmit (flushing at the end of each, e.g. a zlib sync
+    /// flush) and inflate everything read from the client before passing it to
+    /// [`Server::handle_input`](super::Server::handle_input).
+    StartCompression {
+        /// Client bytes received after the COMPRESS line: the start of the compressed
+        /// stream. Inflate them first and feed the result back.
+        pending: Bytes,
+    },
     /// The session is over: write out all transmits, then close the connection.
     Closed(CloseReason),
 }

@@ -20,10 +20,11 @@
 //! **Drain order:** after every input, timeout, decision or other method call
 //! (`push_unsolicited`, `close`, ...), call `poll_output` until `NeedInput`. Transmits
 //! and events come out in the order they arise; write each transmit before acting on a
-//! later [`Event::StartTls`] or [`Event::Closed`].
+//! later [`Event::StartTls`], [`Event::StartCompression`] or [`Event::Closed`].
 //!
 //! Decision events ([`Event::Command`], [`Event::Authenticate`], [`Event::AuthResponse`],
-//! [`Event::Literal`], [`Event::AppendMessage`], [`Event::AppendEnd`]) are answered with
+//! [`Event::Literal`], [`Event::AppendMessage`], [`Event::AppendEnd`],
+//! [`Event::Compress`]) are answered with
 //! methods. Until then the machine reads no further pipelined command, so every command
 //! gets exactly one tagged completion, in order. Commands reach the application one at a
 //! time; the application answers a command with zero or more
@@ -126,10 +127,37 @@
 //! The tagged OK is flushed, then [`Event::StartTls`]. Bytes the client pipelined after
 //! the STARTTLS line, and any input until [`Server::tls_established`], are discarded
 //! (never executed), against command injection.
+//!
+//! # COMPRESS=DEFLATE (RFC 4978)
+//!
+//! The machine handles the command; the deflate layer belongs to the application. List
+//! [`Capability::CompressDeflate`] in [`Config::extensions`] to offer it. `COMPRESS
+//! DEFLATE` is valid in the authenticated and selected states (`BAD` before
+//! authentication, or when not offered; an unknown algorithm is a syntax error: `BAD`).
+//!
+//! 1. The client sends `tag COMPRESS DEFLATE`: the machine asks with [`Event::Compress`].
+//! 2. [`Server::reject_compression`] sends `tag NO`/`BAD` (e.g. `NO [COMPRESSIONACTIVE]`
+//!    when TLS already compresses) and the session goes on uncompressed.
+//!    [`Server::accept_compression`] queues `tag OK` and flushes it: the last
+//!    uncompressed bytes. Then comes [`Event::StartCompression`]`{ pending }`.
+//! 3. On that event the application writes the transmits before it in clear, then
+//!    deflates every later transmit and inflates every byte read before passing it to
+//!    [`Server::handle_input`]. The machine keeps working on plain IMAP as before.
+//!
+//! `pending` holds the client bytes already buffered after the COMPRESS line. A client
+//! must not send anything after COMPRESS before it sees the result (RFC 4978 section
+//! 3); if it did anyway, it compressed those bytes, since it compresses "starting with
+//! the first command after COMPRESS". Unlike after STARTTLS they are not discarded:
+//! compression is no security boundary (no one can inject bytes before COMPRESS that
+//! could not be sent as plain commands), and dropping them would cut the compressed
+//! stream. The application inflates `pending` first (an inflate error is a broken
+//! stream: close the connection) and feeds the result back. A second COMPRESS once
+//! active gets `NO [COMPRESSIONACTIVE]` (as Dovecot answers; the RFC also allows `BAD`).
 
 mod append;
 mod capabilities;
 mod commands;
+mod compress;
 mod config;
 mod decisions;
 mod event;
@@ -200,6 +228,9 @@ enum Pending {
     AppendEnd {
         tag: Tag<'static>,
     },
+    Compress {
+        tag: Tag<'static>,
+    },
 }
 
 impl Pending {
@@ -210,6 +241,7 @@ impl Pending {
             Self::Literal { .. } => "literal decision",
             Self::AppendMessage(_) => "APPEND message decision",
             Self::AppendEnd { .. } => "APPEND completion",
+            Self::Compress { .. } => "COMPRESS decision",
         }
     }
 }
@@ -226,6 +258,8 @@ pub struct Server {
     pending: Option<Pending>,
     state: State,
     tls: bool,
+    /// COMPRESS was accepted: the application runs the deflate layer.
+    compressed: bool,
     enabled: Vec<Capability<'static>>,
     unsolicited: VecDeque<Untagged<'static>>,
     /// NOOP whose OK is sent once the application saw [`Event::Noop`].
@@ -258,6 +292,7 @@ impl Server {
         };
         let mut server = Self {
             tls: config.implicit_tls,
+            compressed: false,
             config,
             decode,
             input: BytesMut::new(),

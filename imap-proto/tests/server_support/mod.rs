@@ -44,6 +44,9 @@ pub struct Policy {
     pub complete_tls: bool,
     /// Leave decisions unanswered.
     pub never_answer: bool,
+    /// How COMPRESS is answered: `None` accepts it, `Some(status)` refuses it. The
+    /// accepted "deflate layer" is the identity: pending bytes are fed back as they are.
+    pub refuse_compress: Option<Status>,
 }
 
 impl Default for Policy {
@@ -57,6 +60,7 @@ impl Default for Policy {
             during_fetch: Vec::new(),
             complete_tls: true,
             never_answer: false,
+            refuse_compress: None,
         }
     }
 }
@@ -247,6 +251,14 @@ fn answer(server: &mut Server, policy: &Policy, event: &Event, appended: &mut u3
             }
         }
         Event::StartTls if policy.complete_tls => server.tls_established(),
+        Event::Compress { .. } => match &policy.refuse_compress {
+            None => server.accept_compression(),
+            Some(status) => server.reject_compression(status.clone()),
+        },
+        Event::StartCompression { pending } => {
+            server.handle_input(pending);
+            Ok(())
+        }
         _ => Ok(()),
     };
     result.expect("decision accepted");
