@@ -1,6 +1,8 @@
-//! Known answers for the command decoder: `(input, consumed, canonical encoding)` for the
-//! client command examples of RFC 9051, RFC 3501 and the extension RFCs, plus tables with
-//! fully spelled-out expected values for the structured commands.
+//! Known answers for the command decoder: `(input, consumed, canonical encoding)` for
+//! commands modelled on the examples of RFC 9051, RFC 3501 and the extension RFCs (some
+//! altered into canonical form; the verbatim RFC 3501 and RFC 9051 examples are in
+//! `tests/rfc_examples.rs`), plus tables with fully spelled-out expected values for the
+//! structured commands.
 
 use std::borrow::Cow;
 use std::num::{NonZeroU32, NonZeroU64};
@@ -52,8 +54,10 @@ fn same(lines: &[&'static str]) -> Vec<(&'static str, usize, &'static str)> {
     lines.iter().map(|l| (*l, l.len(), *l)).collect()
 }
 
+/// Commands in canonical form, modelled on RFC 9051 and RFC 3501 examples. Not verbatim:
+/// tags, quoting and arguments differ from the RFC texts in places.
 #[test]
-fn rfc9051_and_rfc3501_examples() {
+fn canonical_forms_of_rfc_style_commands() {
     check_canonical(&same(&[
         "abcd CAPABILITY\r\n",
         "a002 NOOP\r\n",

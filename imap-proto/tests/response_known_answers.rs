@@ -1,5 +1,7 @@
-//! Known-answer tables for the response codec: RFC 3501, RFC 9051 and extension RFC
-//! examples, lenient forms real servers send, and invalid input with consumed counts.
+//! Known-answer tables for the response codec: lines modelled on RFC 3501, RFC 9051 and
+//! extension RFC examples (the verbatim RFC 3501 and RFC 9051 examples are in
+//! `tests/rfc_examples.rs`), lenient forms real servers send, and invalid input with
+//! consumed counts.
 
 use std::borrow::Cow;
 use std::num::NonZeroU32;
@@ -93,10 +95,10 @@ fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Server lines from the RFCs (and extension RFCs) that decode and re-encode to exactly
-/// the same bytes.
+/// Server lines modelled on the RFCs (and extension RFCs), some altered, that decode and
+/// re-encode to exactly the same bytes.
 const CANONICAL: &[&str] = &[
-    // RFC 3501 / RFC 9051 examples.
+    // Modelled on RFC 3501 / RFC 9051 examples.
     "* OK IMAP4rev1 Service Ready\r\n",
     "* CAPABILITY IMAP4rev1 STARTTLS AUTH=GSSAPI LOGINDISABLED\r\n",
     "abcd OK CAPABILITY completed\r\n",
@@ -156,7 +158,7 @@ const CANONICAL: &[&str] = &[
     "A044 BAD No such command as \"BLURDYBLOOP\"\r\n",
     "* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n",
     "* 12 FETCH (BODY[HEADER] {342}\r\nDate: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\n)\r\n",
-    // RFC 9051 response codes (section 7.1).
+    // Response codes (RFC 9051 section 7.1 and extensions).
     "A003 OK [APPENDUID 38505 3955] APPEND completed\r\n",
     "A004 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n",
     "* OK [CLOSED] Previous mailbox is now closed\r\n",

@@ -14,7 +14,9 @@ use crate::types::Secret;
 /// A client's answer to an AUTHENTICATE challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthenticateResponse {
-    /// Base64-decoded response bytes (an empty line or `=` is an empty response).
+    /// Base64-decoded response bytes. An empty response is an empty line: the `=` that
+    /// stands for an empty response exists only for the initial response on the
+    /// AUTHENTICATE command line (RFC 9051 section 6.2.2, RFC 4959).
     Data(Secret<Vec<u8>>),
     /// `*`: the client cancels the exchange (the server answers `tag BAD`).
     Cancel,
@@ -43,6 +45,11 @@ pub fn decode_authenticate_response(
     if content.is_empty() {
         return Ok((len, AuthenticateResponse::Data(Secret(Vec::new()))));
     }
+    if content == b"=" {
+        return Err(invalid(Cow::Borrowed(
+            "\"=\" is only for an empty initial response; send an empty line",
+        )));
+    }
     match sasl_response(content) {
         Ok((b"", data)) => Ok((len, AuthenticateResponse::Data(Secret(data)))),
         _ => Err(invalid(Cow::Borrowed("invalid base64"))),
@@ -53,6 +60,8 @@ pub fn decode_authenticate_response(
 pub fn encode_authenticate_response(response: &AuthenticateResponse, out: &mut BytesMut) {
     match response {
         AuthenticateResponse::Cancel => out.put_slice(b"*\r\n"),
+        // An empty response to a challenge is an empty line, never `=`.
+        AuthenticateResponse::Data(data) if data.expose().is_empty() => out.put_slice(b"\r\n"),
         AuthenticateResponse::Data(data) => {
             let mut e = Encoder::default();
             super::command_encode::write_sasl(&mut e, data.expose());

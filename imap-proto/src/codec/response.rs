@@ -15,8 +15,8 @@ use bytes::BytesMut;
 use nom::Parser;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::combinator::{map, opt, value};
-use nom::sequence::{delimited, preceded};
+use nom::combinator::{map, opt, peek, value};
+use nom::sequence::{delimited, preceded, terminated};
 
 use super::primitives::{
     PResult, atom, fail, flag, flag_perm_wildcard, nz_number, sequence_set, sp, tag_value,
@@ -243,17 +243,9 @@ fn code(i: &[u8]) -> PResult<'_, Code<'_>> {
         return Ok((rest, c.clone()));
     }
     match upper.as_slice() {
-        b"BADCHARSET" => map(
-            opt(preceded(
-                sp,
-                delimited(
-                    tag(&b"("[..]),
-                    nom::multi::separated_list1(sp, charset),
-                    tag(&b")"[..]),
-                ),
-            )),
-            |c| Code::BadCharset(c.unwrap_or_default()),
-        )
+        b"BADCHARSET" => map(opt(preceded(sp, bad_charset_list)), |c| {
+            Code::BadCharset(c.unwrap_or_default())
+        })
         .parse(rest),
         b"CAPABILITY" => map(|x| sp_items(capability, x), Code::Capability).parse(rest),
         b"PERMANENTFLAGS" => map(
@@ -307,6 +299,30 @@ fn other_code(i: &[u8]) -> PResult<'_, Code<'_>> {
         Ok(code) => Ok((rest, Code::Other(code))),
         Err(_) => fail(i),
     }
+}
+
+/// The charsets after `BADCHARSET SP`: `"(" charset *(SP charset) ")"`, or, as the
+/// generic `atom SP 1*<TEXT-CHAR except "]">` form of a code allows (RFC 9051 shows
+/// `[BADCHARSET UTF-8]`), charsets without parentheses; other text is ignored.
+fn bad_charset_list(i: &[u8]) -> PResult<'_, Vec<Charset<'_>>> {
+    let list = nom::multi::separated_list1(sp, charset);
+    let bare = terminated(
+        nom::multi::separated_list1(sp, charset),
+        peek(tag(&b"]"[..])),
+    );
+    let other_text = value(
+        Vec::new(),
+        take_while1(|b| !matches!(b, b']' | b'\r' | b'\n' | 0)),
+    );
+    alt((
+        terminated(
+            delimited(tag(&b"("[..]), list, tag(&b")"[..])),
+            peek(tag(&b"]"[..])),
+        ),
+        bare,
+        other_text,
+    ))
+    .parse(i)
 }
 
 /// `charset = atom / quoted`.
