@@ -53,6 +53,16 @@
 //! [`sasl::CredentialRequest`] and continues with the application's
 //! [`sasl::Answer`]. See [`sasl`].
 //!
+//! SCRAM prepares user names and passwords with [`saslprep`] (RFC 4013); see
+//! that module for where preparation applies and where it does not.
+//!
+//! # Unknown users
+//!
+//! Nothing should tell an unknown user from a wrong password: SCRAM goes on
+//! with a stable made-up salt and fails with `e=invalid-proof` either way, and
+//! a password check for an unknown user costs a verification against a dummy
+//! hash ([`dummy_verify`]).
+//!
 //! # Blocking work
 //!
 //! Verifying and hashing key-stretching schemes (ARGON2, bcrypt, SHA-crypt,
@@ -63,10 +73,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod dummy;
 pub mod sasl;
+pub mod saslprep;
 pub mod scheme;
 pub mod scram;
 mod secret;
 
+pub use dummy::dummy_verify;
+pub use saslprep::{PrepError, saslprep};
 pub use scheme::{HashPolicy, Scheme, SchemeError, SchemeSpec, StoredPassword};
 pub use secret::Password;

@@ -4,11 +4,18 @@
 //! iteration count, `StoredKey = H(HMAC(SaltedPassword, "Client Key"))` and
 //! `ServerKey = HMAC(SaltedPassword, "Server Key")`. Dovecot stores exactly these
 //! as `{SCRAM-SHA-256}iterations,base64(salt),base64(StoredKey),base64(ServerKey)`.
+//!
+//! RFC 5802 derives the keys from the SASLprep-prepared password; Dovecot
+//! derives them from the bytes as given. [`ScramCredentials::derive`] takes the
+//! bytes it is given, [`ScramCredentials::from_password`] prepares them first,
+//! and [`ScramCredentials::verify_password`] accepts either derivation.
 
+use crate::saslprep::saslprep_bytes;
 use crate::scheme::SchemeError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use sha2::Digest as _;
+use std::borrow::Cow;
 use std::fmt;
 use subtle::ConstantTimeEq as _;
 
@@ -159,6 +166,21 @@ impl ScramCredentials {
         })
     }
 
+    /// Derives the stored credentials from a password prepared with SASLprep
+    /// (RFC 5802 section 2.2), so that SCRAM clients which prepare it (as they
+    /// must) can log in. A password SASLprep refuses (controls, code points
+    /// unassigned in Unicode 3.2, ...) is used as given, as Dovecot does: no
+    /// conforming SCRAM client can use it, but PLAIN still verifies it.
+    pub fn from_password(
+        hash: ScramHash,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<Self, SchemeError> {
+        let prepared = saslprep_bytes(password).unwrap_or(Cow::Borrowed(password));
+        Self::derive(hash, &prepared, salt, iterations)
+    }
+
     /// Parses Dovecot's `iterations,salt,StoredKey,ServerKey` form (the part after
     /// `{SCRAM-SHA-256}`); the last three fields are base64.
     pub fn parse_dovecot(hash: ScramHash, s: &str) -> Result<Self, SchemeError> {
@@ -205,8 +227,19 @@ impl ScramCredentials {
         )
     }
 
-    /// Whether `password` derives to these keys (constant-time comparison).
+    /// Whether `password` derives to these keys (constant-time comparison),
+    /// as given (keys made by Dovecot) or prepared with SASLprep (keys made by
+    /// [`from_password`](Self::from_password) or a SCRAM-conforming tool). The
+    /// second derivation only runs when preparation changes the password.
     pub fn verify_password(&self, password: &[u8]) -> bool {
+        let raw = self.matches(password);
+        match saslprep_bytes(password) {
+            Ok(prepared) if *prepared != *password => raw | self.matches(&prepared),
+            _ => raw,
+        }
+    }
+
+    fn matches(&self, password: &[u8]) -> bool {
         let keys = derive_keys(self.hash, password, &self.salt, self.iterations);
         let stored = keys.stored_key.ct_eq(&self.stored_key);
         let server = keys.server_key.ct_eq(&self.server_key);
@@ -227,6 +260,32 @@ mod tests {
         assert!(c.verify_password(b"test"));
         assert!(!c.verify_password(b"Test"));
         assert!(!format!("{c:?}").contains("nX2Q"));
+    }
+
+    #[test]
+    fn keys_from_a_prepared_password_verify_both_forms() {
+        // SOFT HYPHEN is mapped to nothing: the keys are those of "IX".
+        let salt = b"0123456789abcdef";
+        let c = ScramCredentials::from_password(ScramHash::Sha256, "I\u{AD}X".as_bytes(), salt, 16)
+            .unwrap();
+        let ix = ScramCredentials::derive(ScramHash::Sha256, b"IX", salt, 16).unwrap();
+        assert_eq!(c, ix);
+        assert!(c.verify_password("I\u{AD}X".as_bytes()));
+        assert!(c.verify_password(b"IX"));
+        assert!(c.verify_password("\u{2168}".as_bytes()));
+        assert!(!c.verify_password(b"I-X"));
+        // Keys derived from the bytes as given (Dovecot) still verify.
+        let raw =
+            ScramCredentials::derive(ScramHash::Sha256, "I\u{AD}X".as_bytes(), salt, 16).unwrap();
+        assert_ne!(raw, c);
+        assert!(raw.verify_password("I\u{AD}X".as_bytes()));
+        // A password SASLprep refuses is used as given.
+        let bell = ScramCredentials::from_password(ScramHash::Sha1, b"a\x07b", salt, 16).unwrap();
+        assert_eq!(
+            bell,
+            ScramCredentials::derive(ScramHash::Sha1, b"a\x07b", salt, 16).unwrap()
+        );
+        assert!(bell.verify_password(b"a\x07b"));
     }
 
     #[test]

@@ -185,9 +185,13 @@ fn scram_client_refuses_hostile_servers() {
         (b"m=x,r=abcdef,s=c2FsdA==,i=4096", |e| {
             matches!(e, SaslError::Malformed { .. })
         }),
-        (b"e=other-error", |e| {
-            matches!(e, SaslError::Malformed { .. })
-        }),
+        // RFC 5802 section 5.1: a server may refuse the client-first-message
+        // with its server-error at once.
+        (
+            b"e=other-error",
+            |e| matches!(e, SaslError::ServerError(v) if v == "other-error"),
+        ),
+        (b"e=", |e| matches!(e, SaslError::Malformed { .. })),
         (b"\xff", |e| matches!(e, SaslError::Malformed { .. })),
     ];
     for (challenge, expected) in cases {

@@ -115,7 +115,8 @@ impl ClientMechanism {
     }
 
     /// SCRAM-SHA-1 / SCRAM-SHA-256, `-PLUS` if `options.use_channel_binding`.
-    /// The password is used as UTF-8 bytes as given (no SASLprep).
+    /// The user name and the password are prepared with SASLprep (RFC 5802
+    /// section 5.1); if either cannot be, this fails with [`SaslError::Prep`].
     pub fn scram(
         hash: ScramHash,
         authcid: &str,

@@ -28,6 +28,7 @@ pub use oauth::OAuthError;
 pub use plain::{PlainMessage, decode_plain, encode_plain};
 pub use server::{Answer, CredentialRequest, ServerMechanism, ServerOptions, ServerStep, Success};
 
+use crate::saslprep::PrepError;
 use crate::scheme::Scheme;
 use std::fmt;
 use std::str::FromStr;
@@ -229,6 +230,15 @@ pub enum SaslError {
     /// The operating system's random source failed.
     #[error("random source failed")]
     Random,
+    /// A user name or password cannot be prepared with SASLprep (SCRAM,
+    /// RFC 5802 section 5.1). The error never shows the text.
+    #[error("the {what} cannot be prepared with SASLprep: {error}")]
+    Prep {
+        /// What was being prepared: `user name`, `password` or `stored password`.
+        what: &'static str,
+        /// Why it cannot be prepared.
+        error: PrepError,
+    },
 }
 
 /// Random printable nonce material (base64 of `len` random bytes).

@@ -6,6 +6,7 @@ use super::scram_msg::{
 };
 use super::{ChannelBinding, Mechanism, SaslError, malformed, random_nonce};
 use crate::Password;
+use crate::saslprep::{saslprep, saslprep_bytes};
 use crate::scram::{ScramHash, derive_keys};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -53,6 +54,21 @@ impl ScramClient {
         if authcid.is_empty() {
             return Err(malformed(mechanism, "empty user name"));
         }
+        // RFC 5802 section 5.1: the name and the password are prepared with
+        // SASLprep before use; one that cannot be prepared ends here.
+        let authcid = saslprep(authcid).map_err(|error| SaslError::Prep {
+            what: "user name",
+            error,
+        })?;
+        let password = match saslprep_bytes(password.as_bytes()) {
+            Ok(prepared) => Password::new(prepared.into_owned()),
+            Err(error) => {
+                return Err(SaslError::Prep {
+                    what: "password",
+                    error,
+                });
+            }
+        };
         let nonce = match &options.fixed_nonce {
             Some(n) if valid_nonce(n) => n.clone(),
             Some(_) => return Err(malformed(mechanism, "invalid nonce")),
@@ -61,7 +77,7 @@ impl ScramClient {
         Ok(Self {
             mechanism,
             hash,
-            authcid: authcid.to_owned(),
+            authcid: authcid.into_owned(),
             password,
             options,
             nonce,
@@ -125,6 +141,14 @@ impl ScramClient {
         let mech = self.mechanism;
         let text =
             std::str::from_utf8(challenge).map_err(|_| malformed(mech, "not valid UTF-8"))?;
+        // A server that refuses the client-first-message may answer with its
+        // server-error (`e=invalid-username-encoding`, ...) straight away.
+        if let Some(error) = text.strip_prefix("e=") {
+            return match error.split(',').next() {
+                Some(value) if !value.is_empty() => Err(SaslError::ServerError(value.to_owned())),
+                _ => Err(malformed(mech, "empty server-error")),
+            };
+        }
         let first = parse_server_first(mech, text)?;
         if first.nonce.len() <= self.nonce.len() || !first.nonce.starts_with(&self.nonce) {
             return Err(malformed(mech, "server nonce does not extend ours"));

@@ -12,7 +12,10 @@
 //!      call [`answer`](ServerMechanism::answer) with an [`Answer`];
 //!    - [`Success`](ServerStep::Success) or [`Failure`](ServerStep::Failure): done.
 //!      After `Success`, if [`Success::authzid`] is set, the application must
-//!      still decide whether the identity may act as that user.
+//!      still decide whether the identity may act as that user. After
+//!      `Failure`, [`failure_data`](ServerMechanism::failure_data) may hold a
+//!      last message for the client (SCRAM's `e=invalid-proof`): send it like
+//!      a challenge before the failure reply, as the protocol allows.
 //!
 //! A call out of this order returns `Failure(SaslError::OutOfOrder)`, and every
 //! call after the end does too. Inputs longer than
@@ -20,7 +23,10 @@
 //!
 //! [`answer`](ServerMechanism::answer) with [`Answer::Stored`] verifies the password
 //! for PLAIN and LOGIN, and may derive SCRAM keys from a cleartext password: that
-//! is blocking CPU work, so call it off async workers.
+//! is blocking CPU work, so call it off async workers. So is
+//! [`Answer::UnknownUser`] to a password check: it verifies the password against
+//! a dummy hash ([`crate::dummy_verify`]) so that an unknown user costs the same
+//! time as a wrong password.
 
 use super::cram_md5::CramMd5Server;
 use super::external::ExternalServer;
@@ -30,8 +36,10 @@ use super::plain::PlainServer;
 use super::scram_server::ScramServer;
 use super::{ChannelBinding, DEFAULT_MAX_MESSAGE_LEN, Mechanism, SaslError};
 use crate::Password;
+use crate::saslprep::saslprep_bytes;
 use crate::scheme::StoredPassword;
 use crate::scram::{ScramCredentials, ScramHash};
+use std::sync::OnceLock;
 
 /// Settings of a server-side exchange.
 #[derive(Clone, Debug)]
@@ -50,6 +58,35 @@ pub struct ServerOptions {
     /// Use this nonce (SCRAM server part) or challenge (CRAM-MD5) instead of a
     /// random one. For deterministic tests only: never set it in production.
     pub fixed_nonce: Option<String>,
+    /// Key for the SCRAM salts the server makes up: for an unknown user, and
+    /// for keys derived from a cleartext password. A salt is
+    /// HMAC-SHA256(secret, user name), so it is the same at every attempt and
+    /// repeated attempts cannot tell an unknown user from a known one.
+    ///
+    /// The default is a random secret made once per process: salts then change
+    /// when the server restarts, while stored SCRAM keys keep theirs. A server
+    /// that wants no difference across restarts (or across several servers)
+    /// sets a configured secret of at least 32 random bytes.
+    pub scram_salt_secret: Password,
+}
+
+/// The process-wide random secret behind [`ServerOptions::scram_salt_secret`].
+fn process_secret() -> &'static [u8; 32] {
+    static SECRET: OnceLock<[u8; 32]> = OnceLock::new();
+    SECRET.get_or_init(|| {
+        let mut secret = [0u8; 32];
+        if getrandom::fill(&mut secret).is_err() {
+            // The OS random source failed (it practically never does): fall back
+            // to process-specific data so salts stay stable within the process.
+            use sha2::Digest as _;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            let seed = format!("{}:{now:?}:{:p}", std::process::id(), &secret);
+            secret = sha2::Sha256::digest(seed.as_bytes()).into();
+        }
+        secret
+    })
 }
 
 impl Default for ServerOptions {
@@ -61,6 +98,7 @@ impl Default for ServerOptions {
             max_message_len: DEFAULT_MAX_MESSAGE_LEN,
             scram_iterations: 4096,
             fixed_nonce: None,
+            scram_salt_secret: Password::new(process_secret().to_vec()),
         }
     }
 }
@@ -75,7 +113,8 @@ pub enum ServerStep {
     NeedCredentials(CredentialRequest),
     /// Authenticated.
     Success(Success),
-    /// The exchange failed.
+    /// The exchange failed. The mechanism may have a last message for the
+    /// client: see [`ServerMechanism::failure_data`].
     Failure(SaslError),
 }
 
@@ -170,8 +209,12 @@ pub enum Answer {
     Reject,
     /// The token is bad; send this error to the client (OAUTHBEARER, XOAUTH2).
     RejectToken(OAuthError),
-    /// No such user (SCRAM continues with made-up parameters so the client
-    /// cannot tell, and fails at the end).
+    /// No such user. SCRAM continues with made-up parameters (a stable salt
+    /// derived from [`ServerOptions::scram_salt_secret`], the configured
+    /// iteration count) so the client cannot tell, and fails at the end with
+    /// `e=invalid-proof` as for a wrong password. PLAIN and LOGIN verify the
+    /// password against a dummy hash first ([`crate::dummy_verify`]), so the
+    /// answer takes as long as for a wrong password.
     UnknownUser,
 }
 
@@ -262,6 +305,39 @@ impl ServerMechanism {
         self.phase == Phase::Done
     }
 
+    /// After a [`ServerStep::Failure`], the mechanism's last message for the
+    /// client, if it defines one: SCRAM's server-final-message with a
+    /// server-error (RFC 5802 section 7), e.g. `e=invalid-proof` for a wrong
+    /// password or an unknown user (never `e=unknown-user`, which would tell
+    /// that the name does not exist), `e=channel-bindings-dont-match`, or
+    /// `e=invalid-username-encoding`.
+    ///
+    /// A protocol without a way to send data with a failure (IMAP, POP3, SMTP)
+    /// sends it as a challenge, reads the client's response (empty, or a
+    /// cancel) and then sends its failure reply. `None` before the end, after
+    /// success, and for the other mechanisms.
+    ///
+    /// ```
+    /// use auth::sasl::{Answer, ServerMechanism, ServerOptions, ServerStep};
+    ///
+    /// let mut server = ServerMechanism::from_name("SCRAM-SHA-256", &ServerOptions::default())?;
+    /// let _ = server.start(Some(b"n,,n=nobody,r=rOprNGfwEbeRWgbNEkqO"));
+    /// let ServerStep::Challenge(first) = server.answer(Answer::UnknownUser) else {
+    ///     panic!("SCRAM goes on for an unknown user");
+    /// };
+    /// let nonce = std::str::from_utf8(&first)?.split(',').next().unwrap_or_default();
+    /// let last = format!("c=biws,{nonce},p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+    /// assert!(matches!(server.step(last.as_bytes()), ServerStep::Failure(_)));
+    /// assert_eq!(server.failure_data().as_deref(), Some(&b"e=invalid-proof"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn failure_data(&self) -> Option<Vec<u8>> {
+        match &self.inner {
+            Inner::Scram(m) if self.phase == Phase::Done => m.failure_data(),
+            _ => None,
+        }
+    }
+
     /// Starts the exchange, with the client's initial response if it sent one.
     pub fn start(&mut self, initial_response: Option<&[u8]>) -> ServerStep {
         if self.phase != Phase::New {
@@ -350,7 +426,11 @@ pub(crate) fn check_password(
 ) -> Result<ServerStep, SaslError> {
     let ok = match answer {
         Answer::Accept => true,
-        Answer::Reject | Answer::UnknownUser => false,
+        Answer::Reject => false,
+        Answer::UnknownUser => {
+            crate::dummy_verify(password.as_bytes());
+            false
+        }
         Answer::Stored(stored) => stored.verify(password),
         Answer::Cleartext(expected) => crate::secret::secrets_equal(&expected, password),
         Answer::Scram(keys) => keys.verify_password(password.as_bytes()),
@@ -391,17 +471,21 @@ pub(crate) fn cleartext_from(
 }
 
 /// SCRAM keys from an answer, `None` for an unknown user. Derives them (CPU
-/// work) when only a cleartext password is known.
+/// work) from the SASLprep-prepared password with `salt` when only a cleartext
+/// password is known.
 pub(crate) fn scram_from(
     answer: Answer,
     mechanism: Mechanism,
     hash: ScramHash,
     iterations: u32,
+    salt: &[u8],
 ) -> Result<Option<ScramCredentials>, SaslError> {
     let derive = |password: &Password| -> Result<Option<ScramCredentials>, SaslError> {
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|_| SaslError::Random)?;
-        ScramCredentials::derive(hash, password.as_bytes(), &salt, iterations)
+        let prepared = saslprep_bytes(password.as_bytes()).map_err(|error| SaslError::Prep {
+            what: "stored password",
+            error,
+        })?;
+        ScramCredentials::derive(hash, &prepared, salt, iterations)
             .map(Some)
             .map_err(|_| SaslError::ParametersRefused("invalid SCRAM iteration count"))
     };
@@ -419,5 +503,59 @@ pub(crate) fn scram_from(
         },
         Answer::UnknownUser | Answer::Reject => Ok(None),
         _ => Err(SaslError::WrongAnswer("expected the user's secret")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dummy::DUMMY_RUNS;
+
+    fn dummy_runs() -> usize {
+        DUMMY_RUNS.with(std::cell::Cell::get)
+    }
+
+    /// Runs PLAIN or LOGIN up to the password check and answers it.
+    fn answer_password_check(mechanism: Mechanism, answer: Answer) -> ServerStep {
+        let mut server = ServerMechanism::new(mechanism, &ServerOptions::default()).unwrap();
+        let mut step = match mechanism {
+            Mechanism::Plain => server.start(Some(b"\0nobody\0guess")),
+            _ => server.start(Some(b"nobody")),
+        };
+        if let ServerStep::Challenge(_) = step {
+            step = server.step(b"guess");
+        }
+        assert!(matches!(step, ServerStep::NeedCredentials(_)), "{step:?}");
+        server.answer(answer)
+    }
+
+    #[test]
+    fn unknown_users_cost_a_dummy_verification() {
+        for mechanism in [Mechanism::Plain, Mechanism::Login] {
+            let before = dummy_runs();
+            let step = answer_password_check(mechanism, Answer::UnknownUser);
+            assert!(matches!(
+                step,
+                ServerStep::Failure(SaslError::AuthenticationFailed)
+            ));
+            assert_eq!(dummy_runs(), before + 1, "{mechanism}");
+            // The application checked the password itself: no extra work.
+            let before = dummy_runs();
+            let step = answer_password_check(mechanism, Answer::Reject);
+            assert!(matches!(
+                step,
+                ServerStep::Failure(SaslError::AuthenticationFailed)
+            ));
+            assert_eq!(dummy_runs(), before, "{mechanism}");
+        }
+    }
+
+    #[test]
+    fn default_options_share_the_process_secret() {
+        let (a, b) = (ServerOptions::default(), ServerOptions::default());
+        assert_eq!(a.scram_salt_secret, b.scram_salt_secret);
+        assert_eq!(a.scram_salt_secret.len(), 32);
+        assert!(a.scram_salt_secret.as_bytes().iter().any(|&b| b != 0));
+        assert!(!format!("{a:?}").contains(&format!("{:?}", a.scram_salt_secret.as_bytes())));
     }
 }

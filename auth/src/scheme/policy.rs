@@ -40,6 +40,8 @@ impl Default for Argon2Costs {
 /// when another scheme is chosen: bcrypt cost 12 (OWASP: at least 10; Dovecot's
 /// own default of 5 is weak), 5000 SHA-crypt rounds (glibc's and Dovecot's
 /// default), 4096 SCRAM iterations (RFC 7677's minimum, Dovecot's value).
+/// SCRAM keys are derived from the SASLprep-prepared password
+/// ([`ScramCredentials::from_password`]).
 ///
 /// Hashing is blocking CPU work: run it off async workers.
 ///
@@ -153,7 +155,8 @@ impl HashPolicy {
                     ScramHash::Sha1
                 };
                 let salt = random_bytes(SALT_LEN)?;
-                ScramCredentials::derive(hash, password, &salt, self.scram_iterations)?.to_dovecot()
+                ScramCredentials::from_password(hash, password, &salt, self.scram_iterations)?
+                    .to_dovecot()
             }
             Scheme::Ssha512 | Scheme::Ssha256 | Scheme::Ssha | Scheme::Smd5 => {
                 let alg = digest_alg(scheme).ok_or(SchemeError::VerifyOnly {
