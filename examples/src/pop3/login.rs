@@ -80,7 +80,14 @@ impl Authenticator {
     pub(crate) async fn check_password(&self, name: &str, password: Password) -> Verdict {
         let user = match self.lookup(name).await {
             Ok(Some(user)) => user,
-            Ok(None) => return Verdict::Rejected,
+            Ok(None) => {
+                // Spend the same work as for a real user, so timing does not reveal
+                // which addresses exist.
+                let _ = self
+                    .blocking(move || auth::dummy_verify(password.as_bytes()))
+                    .await;
+                return Verdict::Rejected;
+            }
             Err(()) => return Verdict::Unavailable,
         };
         let stored = user.password.clone();
@@ -168,6 +175,9 @@ pub(crate) struct SaslExchange {
     email: Option<String>,
     /// The server's final data went out as a challenge; an empty response completes.
     awaiting_ack: bool,
+    /// The mechanism's failure message (SCRAM's `e=`) went out as a challenge; whatever
+    /// the client answers, the exchange fails.
+    failing_ack: bool,
     /// The stored hash cannot serve this mechanism (not logged as a failed login).
     unusable: bool,
 }
@@ -185,6 +195,7 @@ impl SaslExchange {
             user: None,
             email: None,
             awaiting_ack: false,
+            failing_ack: false,
             unusable: false,
         })
     }
@@ -204,6 +215,9 @@ impl SaslExchange {
 
     /// Continues with the client's response to the last challenge.
     pub(crate) async fn respond(&mut self, auth: &Authenticator, response: &[u8]) -> SaslOutcome {
+        if self.failing_ack {
+            return self.failure();
+        }
         if self.awaiting_ack {
             self.awaiting_ack = false;
             return match self.email.take() {
@@ -243,6 +257,17 @@ impl SaslExchange {
                 ServerStep::Failure(e) => {
                     if !matches!(e, SaslError::AuthenticationFailed) {
                         info!("pop3: SASL exchange failed: {e}");
+                    }
+                    // POP3 has no way to attach data to -ERR (RFC 5034 section 4): a
+                    // server-error message such as SCRAM's `e=invalid-proof` goes out as
+                    // a last challenge, and the exchange fails on the client's answer.
+                    let failure_data = self
+                        .mechanism
+                        .as_ref()
+                        .and_then(ServerMechanism::failure_data);
+                    if let Some(data) = failure_data {
+                        self.failing_ack = true;
+                        return SaslOutcome::Challenge(data);
                     }
                     return self.failure();
                 }

@@ -386,7 +386,12 @@ async fn scram(c: &mut Client, user: &str, password: &str) -> String {
         .await;
     while let Some(challenge) = reply.strip_prefix("+ ") {
         let challenge = decode(challenge);
-        let answer = if challenge.starts_with(b"v=") {
+        let answer = if challenge.starts_with(b"e=") {
+            // A server-error (RFC 5802 section 7) sent as a last challenge: acknowledge it
+            // and read the -ERR that follows.
+            assert_eq!(challenge, b"e=invalid-proof");
+            Vec::new()
+        } else if challenge.starts_with(b"v=") {
             if client.finish(Some(&challenge)).is_err() {
                 return "client rejected the server signature".to_owned();
             }
