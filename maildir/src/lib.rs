@@ -51,9 +51,17 @@
 //!
 //! A [`Mailbox`] may be shared between threads, and any number of handles,
 //! processes and Dovecot itself may work on one Maildir: every change to a
-//! uidlist happens under the `dovecot-uidlist.lock` dotlock ([`LockOptions`]),
-//! the file is replaced atomically, and UIDs are only handed out under that
-//! lock. Flag changes are renames of one file, as in Dovecot.
+//! uidlist happens under the `dovecot-uidlist.lock` dotlock ([`LockOptions`])
+//! and UIDs are only handed out under that lock. New messages get their
+//! records appended to the uidlist, as Dovecot does (readers ignore a last
+//! line caught half written); a sync that drops records of vanished messages
+//! replaces the file atomically. Flag changes are renames of one file, as in
+//! Dovecot.
+//!
+//! An expunge removes the file only; its uidlist record goes at the next
+//! sync, as in Dovecot, whose sync also drops the records of vanished files
+//! (it may keep some in the file until a quarter of them are stale; we
+//! rewrite as soon as one is).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -71,6 +79,7 @@ pub mod mutf7;
 mod quota;
 mod subscriptions;
 pub mod uidlist;
+mod uidlist_file;
 
 pub use deliver::DeliveryOptions;
 pub use error::{Error, Result};

@@ -17,6 +17,7 @@ use crate::lock::DotLock;
 use crate::maildir::Shared;
 use crate::quota;
 use crate::uidlist::{Record, Uidlist};
+use crate::uidlist_file::{self, Loaded};
 
 pub(crate) const UIDLIST: &str = "dovecot-uidlist";
 const UIDVALIDITY_FILE: &str = "dovecot-uidvalidity";
@@ -241,18 +242,21 @@ impl Mailbox {
         Ok(files)
     }
 
-    fn read_uidlist(&self) -> Result<Option<Uidlist>> {
-        let path = self.dir.join(UIDLIST);
-        let Some(text) = read_optional(&path)? else {
-            return Ok(None);
-        };
-        Uidlist::parse(&text)
-            .map(Some)
-            .map_err(|e| Error::CorruptUidlist {
-                path,
-                line: e.line,
-                reason: e.reason,
-            })
+    fn read_uidlist(&self) -> Result<Option<Loaded>> {
+        uidlist_file::load(&self.dir.join(UIDLIST))
+    }
+
+    /// With the uidlist lock held: appends `records` when the file can take
+    /// them, else rewrites it whole from `list`.
+    fn write_uidlist(&self, list: &Uidlist, added: &[Record], append: bool) -> Result<()> {
+        let fsync = self.shared.options.fsync;
+        if append {
+            if added.is_empty() {
+                return Ok(());
+            }
+            return uidlist_file::append(&self.dir.join(UIDLIST), added, fsync);
+        }
+        uidlist_file::rewrite(&self.dir, UIDLIST, list, fsync)
     }
 
     fn lock_uidlist(&self) -> Result<DotLock> {
@@ -265,7 +269,7 @@ impl Mailbox {
 
     fn sync_uidlist(&self) -> Result<(Uidlist, HashMap<String, Found>)> {
         let files = self.scan()?;
-        if let Some(list) = self.read_uidlist()? {
+        if let Some(Loaded { list, .. }) = self.read_uidlist()? {
             let complete = list.records.len() == files.len()
                 && list.records.iter().all(|r| files.contains_key(&r.base));
             if complete {
@@ -274,16 +278,22 @@ impl Mailbox {
         }
         let _lock = self.lock_uidlist()?;
         let mut files = self.scan()?;
-        let mut list = match self.read_uidlist()? {
-            Some(list) => list,
-            None => self.new_uidlist()?,
+        let (mut list, appendable) = match self.read_uidlist()? {
+            Some(Loaded { list, appendable }) => (list, appendable),
+            None => (self.new_uidlist()?, false),
         };
         if list.records.iter().any(|r| !files.contains_key(&r.base)) {
             // A rename racing with readdir can hide a file from one listing;
             // only drop records that two listings agree are gone.
             files.extend(self.scan()?);
         }
+        let read = list.records.len();
         list.records.retain(|r| files.contains_key(&r.base));
+        // Dropping records needs a rewrite. Unlike Dovecot, which keeps up
+        // to a quarter of stale records, we drop them at once: without an
+        // index to tell a stale record from a file that one listing missed,
+        // every later sync would have to list the folder twice.
+        let append = appendable && list.records.len() == read;
         let known: std::collections::HashSet<&str> =
             list.records.iter().map(|r| r.base.as_str()).collect();
         let mut fresh: Vec<&String> = files
@@ -292,25 +302,26 @@ impl Mailbox {
             .collect();
         fresh.sort_by_key(|b| delivery_order_key(b));
         let fresh: Vec<String> = fresh.into_iter().cloned().collect();
+        let kept = list.records.len();
         for base in fresh {
             self.append_record(&mut list, base)?;
         }
-        replace_file(
-            &self.dir,
-            UIDLIST,
-            list.to_text().as_bytes(),
-            self.shared.options.fsync,
-        )?;
+        self.write_uidlist(&list, &list.records[kept..], append)?;
         Ok((list, files))
     }
 
-    fn append_record(&self, list: &mut Uidlist, base: String) -> Result<u32> {
-        let uid = list.next_uid;
+    /// `uid` unless it is the last one, which IMAP cannot hand out.
+    fn usable_uid(&self, uid: u32) -> Result<u32> {
         if uid == u32::MAX {
             return Err(Error::UidsExhausted {
                 path: self.dir.join(UIDLIST),
             });
         }
+        Ok(uid)
+    }
+
+    fn append_record(&self, list: &mut Uidlist, base: String) -> Result<u32> {
+        let uid = self.usable_uid(list.next_uid)?;
         list.records.push(Record {
             uid,
             extensions: Vec::new(),
@@ -656,17 +667,30 @@ impl Mailbox {
     }
 
     /// With the uidlist lock held: makes the link durable and gives `base`
-    /// the next UID.
+    /// the next UID, durably when `fsync` is set. Usually that appends one
+    /// line after reading only the first and last lines of the uidlist;
+    /// otherwise (no uidlist yet, version 1, a cut-short last line) the file
+    /// is read and rewritten whole.
     fn record_new_uid(&self, dest_dir: &Path, base: &str, fsync: bool) -> Result<(u32, u32)> {
         if fsync {
             fsync_dir(dest_dir)?;
         }
+        let path = self.dir.join(UIDLIST);
+        if let Some(point) = uidlist_file::append_point(&path)? {
+            let record = Record {
+                uid: self.usable_uid(point.next_uid)?,
+                extensions: Vec::new(),
+                base: base.to_owned(),
+            };
+            uidlist_file::append(&path, std::slice::from_ref(&record), fsync)?;
+            return Ok((record.uid, point.uid_validity));
+        }
         let mut list = match self.read_uidlist()? {
-            Some(list) => list,
+            Some(loaded) => loaded.list,
             None => self.new_uidlist()?,
         };
         let uid = self.append_record(&mut list, base.to_owned())?;
-        replace_file(&self.dir, UIDLIST, list.to_text().as_bytes(), fsync)?;
+        uidlist_file::rewrite(&self.dir, UIDLIST, &list, fsync)?;
         Ok((uid, list.uid_validity))
     }
 

@@ -15,6 +15,16 @@
 //! strictly ascending. Version 1 (`1 <uidvalidity> <nextuid>` and
 //! `<uid> <name>` records) is read too; we always write version 3.
 //!
+//! # Appends
+//!
+//! Like Dovecot, a writer that only adds messages appends their records to
+//! the end of the file (under the dotlock, one `write`, then `fdatasync`)
+//! and leaves the header alone, so `N` may lag behind: the next UID is the
+//! larger of `N` and the last record's UID + 1. A reader may catch an append
+//! half written, and a crash may leave one behind, so a last line without
+//! its newline is ignored, as Dovecot's reader does; whoever writes next
+//! replaces the file rather than appending after the fragment.
+//!
 //! ```
 //! use maildir::uidlist::Uidlist;
 //! let text = "3 V7 N3 Gabc\n1 :a,S=1\n2 W9 :b\n";
@@ -102,22 +112,24 @@ impl Uidlist {
         }
     }
 
-    /// Parses the whole file.
+    /// Parses the whole file. A last record line without its newline (an
+    /// append caught half written) is ignored.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let mut lines = text.split('\n');
+        Self::parse_file(text).map(|(list, _)| list)
+    }
+
+    /// [`parse`](Self::parse), also telling whether the file can take
+    /// appended records as it is: version 3, ending with a complete line.
+    pub(crate) fn parse_file(text: &str) -> Result<(Self, bool), ParseError> {
+        let (complete, partial_tail) = match text.rfind('\n') {
+            Some(end) => (&text[..=end], end + 1 < text.len()),
+            // A lone header line without its newline: accepted as is.
+            None => (text, false),
+        };
+        let mut lines = complete.split('\n');
         let header = lines.next().unwrap_or("");
         let mut list = Self::default();
-        let version = match header.split_once(' ') {
-            Some(("3", rest)) => {
-                list.parse_v3_header(rest)?;
-                3
-            }
-            Some(("1", rest)) => {
-                list.parse_v1_header(rest)?;
-                1
-            }
-            _ => return Err(err(1, format!("unsupported header: {header:?}"))),
-        };
+        let version = Self::parse_header_into(&mut list, header)?;
         let mut last_uid = 0u32;
         for (index, line) in lines.enumerate() {
             let line_no = index + 2;
@@ -147,7 +159,35 @@ impl Uidlist {
         if list.next_uid == 0 {
             list.next_uid = 1;
         }
-        Ok(list)
+        Ok((list, version == 3 && !partial_tail))
+    }
+
+    fn parse_header_into(list: &mut Self, header: &str) -> Result<u8, ParseError> {
+        match header.split_once(' ') {
+            Some(("3", rest)) => list.parse_v3_header(rest).map(|()| 3),
+            Some(("1", rest)) => list.parse_v1_header(rest).map(|()| 1),
+            _ => Err(err(1, format!("unsupported header: {header:?}"))),
+        }
+    }
+
+    /// Where the next record goes, from the header line and the last
+    /// complete line of the file only (both without their newline; `last`
+    /// is `None` when the header is the last line). `None` when the file
+    /// must be read whole: a version 1 header, or a last line that does not
+    /// parse (the full parse reports where).
+    pub(crate) fn append_point(header: &str, last: Option<&str>) -> Option<AppendPoint> {
+        let mut list = Self::default();
+        if Self::parse_header_into(&mut list, header).ok()? != 3 {
+            return None;
+        }
+        let last_uid = match last {
+            Some(line) => parse_v3_record(line, 2).ok()?.uid,
+            None => 0,
+        };
+        Some(AppendPoint {
+            uid_validity: list.uid_validity,
+            next_uid: list.next_uid.max(last_uid.checked_add(1)?).max(1),
+        })
     }
 
     fn parse_v3_header(&mut self, rest: &str) -> Result<(), ParseError> {
@@ -199,16 +239,32 @@ impl Uidlist {
         }
         out.push('\n');
         for record in &self.records {
-            let _ = write!(out, "{}", record.uid);
-            for (key, value) in &record.extensions {
-                let _ = write!(out, " {key}{value}");
-            }
-            out.push_str(" :");
-            out.push_str(&record.base);
-            out.push('\n');
+            record.write_line(&mut out);
         }
         out
     }
+}
+
+impl Record {
+    /// Appends the record's line (version 3, with its newline) to `out`.
+    pub(crate) fn write_line(&self, out: &mut String) {
+        let _ = write!(out, "{}", self.uid);
+        for (key, value) in &self.extensions {
+            let _ = write!(out, " {key}{value}");
+        }
+        out.push_str(" :");
+        out.push_str(&self.base);
+        out.push('\n');
+    }
+}
+
+/// What a writer needs to append one more record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AppendPoint {
+    /// UIDVALIDITY from the header.
+    pub(crate) uid_validity: u32,
+    /// The UID the next record gets.
+    pub(crate) next_uid: u32,
 }
 
 fn parse_v3_record(line: &str, line_no: usize) -> Result<Record, ParseError> {
@@ -287,6 +343,40 @@ mod tests {
     fn next_uid_follows_appended_records() {
         let list = Uidlist::parse("3 V5 N2\n1 :a\n7 :b\n").unwrap();
         assert_eq!(list.next_uid, 8);
+    }
+
+    #[test]
+    fn line_cut_short_is_ignored() {
+        let full = "3 V5 N2\n1 :a\n2 W7 :bcd\n";
+        let start = full.find("2 W").unwrap();
+        for cut in start..full.len() {
+            let (list, appendable) = Uidlist::parse_file(&full[..cut]).unwrap();
+            assert_eq!(list.records.len(), 1, "{cut}");
+            assert_eq!(list.next_uid, 2);
+            assert_eq!(appendable, cut == start, "{cut}");
+        }
+        let (list, appendable) = Uidlist::parse_file(full).unwrap();
+        assert_eq!(
+            (list.records.len(), list.next_uid, appendable),
+            (2, 3, true)
+        );
+        assert!(!Uidlist::parse_file("1 5 2\n1 a\n").unwrap().1, "version 1");
+    }
+
+    #[test]
+    fn append_point_from_two_lines() {
+        let at = |v, n| {
+            Some(AppendPoint {
+                uid_validity: v,
+                next_uid: n,
+            })
+        };
+        assert_eq!(Uidlist::append_point("3 V5 N2 Gab", None), at(5, 2));
+        assert_eq!(Uidlist::append_point("3 V5 N2", Some("9 W1 :x")), at(5, 10));
+        assert_eq!(Uidlist::append_point("3 V5 N20", Some("9 :x")), at(5, 20));
+        assert_eq!(Uidlist::append_point("1 5 2", None), None);
+        assert_eq!(Uidlist::append_point("3 N2", None), None);
+        assert_eq!(Uidlist::append_point("3 V5 N2", Some("9 x")), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -160,6 +160,16 @@ impl Imap {
         self.writer.write_all(message).unwrap();
         self.writer.write_all(b"\r\n").unwrap();
         self.finish(&tag, "APPEND")
+    }
+
+    /// UIDNEXT from STATUS.
+    fn uid_next(&mut self, mailbox: &str) -> u32 {
+        self.ok(&format!("STATUS {mailbox} (UIDNEXT)"))
+            .iter()
+            .find_map(|l| l.split("UIDNEXT ").nth(1))
+            .and_then(|v| v.split(')').next())
+            .and_then(|v| v.parse().ok())
+            .expect("UIDNEXT")
     }
 
     /// SELECT (or EXAMINE) and return (UIDVALIDITY, uid -> flags).
@@ -383,5 +393,57 @@ fn dovecot_and_maildir_agree() {
     let list = imap.ok("LIST \"\" \"*\"");
     assert!(list.iter().any(|l| l.ends_with(" Zuletzt")), "{list:?}");
     imap.ok("LOGOUT");
+
+    // 7. Our deliveries append records to the uidlist Dovecot has indexed
+    //    (same file, header untouched); Dovecot reads them and agrees on
+    //    every UID and on UIDNEXT.
+    let uidlist = root.join("dovecot-uidlist");
+    let ino = fs::metadata(&uidlist).unwrap().ino();
+    let header = fs::read_to_string(&uidlist)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    for uid in 6..=8 {
+        let msg = format!("Subject: ours {uid}\n\nappended\n");
+        assert_eq!(inbox.deliver(msg.as_bytes(), &opts).unwrap().uid, uid);
+    }
+    let text = fs::read_to_string(&uidlist).unwrap();
+    assert_eq!(fs::metadata(&uidlist).unwrap().ino(), ino, "appended");
+    assert!(text.starts_with(&format!("{header}\n")), "{text}");
+    let ours = inbox.sync().unwrap();
+    assert_eq!(ours.uid_next, 9);
+    chown_tree(&root);
+    let mut imap = Imap::connect(dovecot.port);
+    assert_eq!(imap.uid_next("INBOX"), 9);
+    let (validity, flags) = imap.uids_and_flags("INBOX", false);
+    assert_eq!(validity, ours.uid_validity);
+    assert_eq!(flags, imap_flags(&ours));
+    assert_eq!(
+        flags.iter().map(|(u, _)| *u).collect::<Vec<_>>(),
+        [1, 4, 5, 6, 7, 8]
+    );
+
+    // 8. Dovecot appends after our records; we read the same, and our next
+    //    delivery follows Dovecot's.
+    for uid in 9..=10 {
+        let reply = imap.append("INBOX", "", b"Subject: theirs again\r\n\r\nx\r\n");
+        let expected = format!("[APPENDUID {} {uid}]", ours.uid_validity);
+        assert!(reply.last().unwrap().contains(&expected), "{reply:?}");
+    }
+    let their_next = imap.uid_next("INBOX");
+    let (_, theirs) = imap.uids_and_flags("INBOX", true);
+    imap.ok("LOGOUT");
+    let view = store.inbox().unwrap().sync().unwrap();
+    assert_eq!((view.uid_next, their_next), (11, 11));
+    assert_eq!(imap_flags(&view), theirs);
+    assert_eq!(
+        inbox
+            .deliver(&b"Subject: last\n\nx\n"[..], &opts)
+            .unwrap()
+            .uid,
+        11
+    );
     drop(dovecot);
 }
