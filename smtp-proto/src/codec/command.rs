@@ -17,12 +17,10 @@ use std::borrow::Cow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{BufMut, BytesMut};
-use memchr::memchr;
-use nom::Parser;
-use nom::bytes::complete::tag_no_case;
-use nom::sequence::preceded;
+use memchr::{memchr, memchr3};
 
 use super::DecodeError;
+use super::line::{split_once_byte, words};
 use super::params::{encode_mail_params, encode_rcpt_params, parse_mail_params, parse_rcpt_params};
 use super::path::{encode_path, forward_path, reverse_path};
 use crate::types::{Command, MailFrom, RcptTo};
@@ -98,7 +96,7 @@ pub fn parse_command_line(line: &[u8]) -> Result<Command<'_>, CommandError> {
         }
         _ => return Err(CommandError::new(LineEnding, None, "line has no end")),
     };
-    if content.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+    if memchr3(b'\r', b'\n', 0, content).is_some() {
         return Err(CommandError::new(
             LineEnding,
             None,
@@ -110,17 +108,30 @@ pub fn parse_command_line(line: &[u8]) -> Result<Command<'_>, CommandError> {
     parse_command_text(text)
 }
 
+/// The command verbs, upper case.
 const VERBS: [&str; 15] = [
     "EHLO", "HELO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN",
     "HELP", "STARTTLS", "AUTH",
 ];
 
+/// The verb `word` names (case-insensitive), as its upper-case entry in [`VERBS`].
+fn lookup_verb(word: &str) -> Option<&'static str> {
+    // Every verb but STARTTLS has four letters: compare them as one upper-cased word.
+    let Ok(bytes) = <[u8; 4]>::try_from(word.as_bytes()) else {
+        return word.eq_ignore_ascii_case("STARTTLS").then_some("STARTTLS");
+    };
+    let upper = u32::from_be_bytes(bytes.map(|b| b.to_ascii_uppercase()));
+    VERBS
+        .into_iter()
+        .find(|v| v.len() == 4 && v.as_bytes() == upper.to_be_bytes())
+}
+
 fn parse_command_text(text: &str) -> Result<Command<'_>, CommandError> {
-    let (word, args) = match text.split_once(' ') {
+    let (word, args) = match split_once_byte(text, b' ') {
         Some((w, a)) => (w, a),
         None => (text, ""),
     };
-    let Some(verb) = VERBS.into_iter().find(|v| word.eq_ignore_ascii_case(v)) else {
+    let Some(verb) = lookup_verb(word) else {
         return Err(CommandError::new(
             CommandErrorKind::UnknownCommand,
             None,
@@ -168,23 +179,26 @@ fn parse_command_text(text: &str) -> Result<Command<'_>, CommandError> {
 
 /// The argument of EHLO/HELO/LHLO: one word of printable text.
 fn hello(arg: &str) -> Option<Cow<'_, str>> {
-    let valid = !arg.is_empty() && arg.chars().all(|c| !c.is_control() && c != ' ');
+    let printable_ascii = arg.bytes().all(|b| b.is_ascii_graphic());
+    let valid =
+        !arg.is_empty() && (printable_ascii || arg.chars().all(|c| !c.is_control() && c != ' '));
     valid.then_some(Cow::Borrowed(arg))
 }
 
 fn optional_text(arg: &str) -> Option<Cow<'_, str>> {
-    (!arg.is_empty() && !arg.chars().any(char::is_control)).then_some(Cow::Borrowed(arg))
+    let printable_ascii = arg.bytes().all(|b| matches!(b, b' '..=b'~'));
+    let valid = !arg.is_empty() && (printable_ascii || !arg.chars().any(char::is_control));
+    valid.then_some(Cow::Borrowed(arg))
 }
 
-/// Splits `FROM:`/`TO:` followed by optional spaces (accepted for real-world clients).
+/// Splits `FROM:`/`TO:` (any case) followed by optional spaces or tabs (accepted for
+/// real-world clients).
 fn after_keyword<'t>(args: &'t str, keyword: &'static str) -> Option<&'t str> {
-    let (rest, _) = preceded(
-        tag_no_case::<_, _, nom::error::Error<&str>>(keyword),
-        nom::character::complete::space0,
-    )
-    .parse(args)
-    .ok()?;
-    Some(rest)
+    let head = args.as_bytes().get(..keyword.len())?;
+    if !head.eq_ignore_ascii_case(keyword.as_bytes()) {
+        return None;
+    }
+    Some(args[keyword.len()..].trim_start_matches([' ', '\t']))
 }
 
 /// What follows a path must be nothing or parameters separated by spaces.
@@ -236,7 +250,7 @@ fn parse_rcpt(args: &str) -> Result<RcptTo<'_>, CommandError> {
 }
 
 fn parse_bdat(args: &str) -> Option<Command<'static>> {
-    let mut words = args.split(' ').filter(|w| !w.is_empty());
+    let mut words = words(args);
     let size = words.next()?;
     if size.len() > 20 || !size.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -256,7 +270,7 @@ fn parse_bdat(args: &str) -> Option<Command<'static>> {
 /// `AUTH mechanism [initial-response]` (RFC 4954); `=` is an empty initial response.
 fn parse_auth(args: &str) -> Result<Command<'_>, CommandError> {
     let syntax = |reason| CommandError::new(CommandErrorKind::Syntax, Some("AUTH"), reason);
-    let mut words = args.split(' ').filter(|w| !w.is_empty());
+    let mut words = words(args);
     let mechanism = words
         .next()
         .ok_or_else(|| syntax("Syntax: AUTH mechanism [response]"))?;

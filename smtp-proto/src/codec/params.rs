@@ -7,10 +7,8 @@
 use std::borrow::Cow;
 
 use bytes::{BufMut, BytesMut};
-use nom::bytes::complete::take_while1;
-use nom::combinator::{all_consuming, verify};
-use nom::{IResult, Parser};
 
+use super::line::{split_once_byte, words};
 use super::xtext::{decode_xtext, encode_xtext};
 use crate::types::{Body, MailParams, Notify, Orcpt, Param, RcptParams, Ret};
 
@@ -18,12 +16,9 @@ use crate::types::{Body, MailParams, Notify, Orcpt, Param, RcptParams, Ret};
 pub(crate) type ParamError = Cow<'static, str>;
 
 /// `esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")`.
-fn keyword(i: &str) -> IResult<&str, &str> {
-    verify(
-        take_while1(|c: char| c.is_ascii_alphanumeric() || c == '-'),
-        |k: &str| !k.starts_with('-'),
-    )
-    .parse(i)
+fn is_keyword(k: &str) -> bool {
+    k.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// `esmtp-value`: printable ASCII except `=`, plus UTF-8 (RFC 6531).
@@ -31,24 +26,23 @@ fn is_value_char(c: char) -> bool {
     matches!(c, '!'..='~') && c != '=' || !c.is_ascii() && !c.is_control()
 }
 
+fn is_value(v: &str) -> bool {
+    let ascii = v.bytes().all(|b| matches!(b, b'!'..=b'<' | b'>'..=b'~'));
+    !v.is_empty() && (ascii || v.chars().all(is_value_char))
+}
+
 fn split_param(word: &str) -> Result<(&str, Option<&str>), ParamError> {
-    let (key, value) = match word.split_once('=') {
+    let (key, value) = match split_once_byte(word, b'=') {
         Some((k, v)) => (k, Some(v)),
         None => (word, None),
     };
-    if all_consuming(keyword).parse(key).is_err() {
+    if !is_keyword(key) {
         return Err(format!("invalid parameter keyword {key:?}").into());
     }
-    if let Some(v) = value {
-        if v.is_empty() || !v.chars().all(is_value_char) {
-            return Err(format!("invalid value for parameter {key}").into());
-        }
+    if value.is_some_and(|v| !is_value(v)) {
+        return Err(format!("invalid value for parameter {key}").into());
     }
     Ok((key, value))
-}
-
-fn words(rest: &str) -> impl Iterator<Item = &str> {
-    rest.split(' ').filter(|w| !w.is_empty())
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, key: &str) -> Result<(), ParamError> {
@@ -182,13 +176,12 @@ fn parse_notify(value: &str) -> Result<Notify, ParamError> {
 }
 
 fn parse_orcpt(value: &str) -> Result<Orcpt<'_>, ParamError> {
-    let (addr_type, address) = value
-        .split_once(';')
+    let (addr_type, address) = split_once_byte(value, b';')
         .ok_or_else(|| ParamError::from("ORCPT needs addr-type;address"))?;
     let atom_ok = !addr_type.is_empty()
         && addr_type
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c));
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b));
     if !atom_ok {
         return Err("invalid ORCPT address type".into());
     }

@@ -9,34 +9,96 @@ use bytes::{BufMut, BytesMut};
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while1};
-use nom::character::complete::char;
-use nom::combinator::{all_consuming, map, opt, recognize, verify};
+use nom::IResult;
 use nom::error::{Error, ErrorKind};
-use nom::multi::separated_list1;
-use nom::sequence::{delimited, preceded, terminated};
-use nom::{IResult, Parser};
 
 use crate::types::Address;
 
-/// `atext` of RFC 5322 plus any non-ASCII, non-control character (RFC 6531).
-fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || is_utf8_non_ascii(c)
+// The parsers below scan bytes by hand instead of composing nom combinators: commands are
+// the hot path of a server, and `separated_list1` would allocate for every address.
+// They keep nom's signatures so that they compose like the rest of the codec.
+
+/// A table of the ASCII bytes a grammar rule accepts.
+const fn ascii_set(extra: &[u8], alphanumeric: bool) -> [bool; 128] {
+    let mut set = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        set[b] = alphanumeric && (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
+
+/// `atext` of RFC 5322 (ASCII part).
+const ATEXT: [bool; 128] = ascii_set(b"!#$%&'*+-/=?^_`{|}~", true);
+/// `Let-dig` and `-` (ASCII part).
+const LDH: [bool; 128] = ascii_set(b"-", true);
 
 fn is_utf8_non_ascii(c: char) -> bool {
     !c.is_ascii() && !c.is_control()
 }
 
+/// Length of the longest prefix of `i` made of ASCII bytes in `set` and non-ASCII,
+/// non-control characters (RFC 6531 allows UTF-8 wherever `atext` or `Let-dig` is).
+fn span(i: &str, set: &[bool; 128]) -> usize {
+    let bytes = i.as_bytes();
+    let mut n = 0;
+    while let Some(&b) = bytes.get(n) {
+        if b.is_ascii() {
+            if !set[usize::from(b)] {
+                break;
+            }
+            n += 1;
+        } else {
+            match i.get(n..).and_then(|rest| rest.chars().next()) {
+                Some(c) if is_utf8_non_ascii(c) => n += c.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    n
+}
+
+fn fail<T>(i: &str, kind: ErrorKind) -> IResult<&str, T> {
+    Err(nom::Err::Error(Error::new(i, kind)))
+}
+
+/// Splits `i` after `len` bytes, returning (rest, prefix) as nom does.
+fn split(i: &str, len: usize) -> (&str, &str) {
+    let (prefix, rest) = i.split_at(len);
+    (rest, prefix)
+}
+
+/// `item *("." item)` where `item` is the length of a valid item at the start of its
+/// argument (0 if none). A dot not followed by an item is left unconsumed.
+fn dotted(i: &str, item: impl Fn(&str) -> usize) -> IResult<&str, &str> {
+    let mut end = item(i);
+    if end == 0 {
+        return fail(i, ErrorKind::SeparatedList);
+    }
+    while i.as_bytes().get(end) == Some(&b'.') {
+        let next = item(&i[end + 1..]);
+        if next == 0 {
+            break;
+        }
+        end += 1 + next;
+    }
+    Ok(split(i, end))
+}
+
 /// `Dot-string = Atom *("." Atom)`.
 fn dot_string(i: &str) -> IResult<&str, &str> {
-    recognize(separated_list1(char('.'), take_while1(is_atext))).parse(i)
+    dotted(i, |s| span(s, &ATEXT))
 }
 
 /// Whether `local` can be written without quotes.
 pub(crate) fn is_dot_string(local: &str) -> bool {
-    all_consuming(dot_string).parse(local).is_ok()
+    matches!(dot_string(local), Ok(("", _)))
 }
 
 /// `qtextSMTP`: printable ASCII except `"` and `\`, space included, plus UTF-8.
@@ -46,8 +108,9 @@ fn is_qtext(c: char) -> bool {
 
 /// `Quoted-string`, returned unescaped.
 fn quoted_string(i: &str) -> IResult<&str, Cow<'_, str>> {
-    let fail = || nom::Err::Error(Error::new(i, ErrorKind::Char));
-    let body = i.strip_prefix('"').ok_or_else(fail)?;
+    let Some(body) = i.strip_prefix('"') else {
+        return fail(i, ErrorKind::Char);
+    };
     let mut escaped = false;
     let mut chars = body.char_indices();
     while let Some((pos, c)) = chars.next() {
@@ -64,13 +127,13 @@ fn quoted_string(i: &str) -> IResult<&str, Cow<'_, str>> {
             }
             '\\' => match chars.next() {
                 Some((_, ' '..='~')) => escaped = true,
-                _ => return Err(fail()),
+                _ => return fail(i, ErrorKind::Char),
             },
             c if is_qtext(c) => {}
-            _ => return Err(fail()),
+            _ => return fail(i, ErrorKind::Char),
         }
     }
-    Err(fail())
+    fail(i, ErrorKind::Char)
 }
 
 fn unescape(raw: &str) -> String {
@@ -85,36 +148,46 @@ fn unescape(raw: &str) -> String {
     out
 }
 
+/// `Local-part = Dot-string / Quoted-string`.
 fn local_part(i: &str) -> IResult<&str, Cow<'_, str>> {
-    alt((map(dot_string, Cow::Borrowed), quoted_string)).parse(i)
+    match dot_string(i) {
+        Ok((rest, local)) => Ok((rest, Cow::Borrowed(local))),
+        Err(_) => quoted_string(i),
+    }
 }
 
-fn is_let_dig(c: char) -> bool {
-    c.is_ascii_alphanumeric() || is_utf8_non_ascii(c)
-}
-
-/// `sub-domain = Let-dig [Ldh-str]` (or a U-label): no leading or trailing hyphen.
-fn label(i: &str) -> IResult<&str, &str> {
-    verify(take_while1(|c| is_let_dig(c) || c == '-'), |l: &str| {
-        !l.starts_with('-') && !l.ends_with('-')
-    })
-    .parse(i)
+/// Length of the `sub-domain` at the start of `i` (`Let-dig [Ldh-str]`, or a U-label):
+/// no leading or trailing hyphen; 0 if there is none.
+fn label_len(i: &str) -> usize {
+    let n = span(i, &LDH);
+    let l = &i.as_bytes()[..n];
+    if l.first() == Some(&b'-') || l.last() == Some(&b'-') {
+        0
+    } else {
+        n
+    }
 }
 
 /// `Domain = sub-domain *("." sub-domain)`.
 pub(crate) fn domain(i: &str) -> IResult<&str, &str> {
-    recognize(separated_list1(char('.'), label)).parse(i)
+    dotted(i, label_len)
 }
 
 /// An address literal, brackets included.
 pub(crate) fn address_literal(i: &str) -> IResult<&str, &str> {
-    let dcontent = |c: char| c.is_ascii_graphic() && !matches!(c, '[' | ']' | '\\');
-    recognize(delimited(
-        char('['),
-        verify(take_while1(dcontent), is_valid_literal),
-        char(']'),
-    ))
-    .parse(i)
+    let bytes = i.as_bytes();
+    if bytes.first() != Some(&b'[') {
+        return fail(i, ErrorKind::Char);
+    }
+    let dcontent = |b: &u8| b.is_ascii_graphic() && !matches!(b, b'[' | b']' | b'\\');
+    let len = bytes[1..].iter().take_while(|b| dcontent(b)).count();
+    if len == 0 || !is_valid_literal(&i[1..=len]) {
+        return fail(i, ErrorKind::Verify);
+    }
+    if bytes.get(len + 1) != Some(&b']') {
+        return fail(i, ErrorKind::Char);
+    }
+    Ok(split(i, len + 2))
 }
 
 fn is_valid_literal(inner: &str) -> bool {
@@ -139,57 +212,76 @@ fn is_valid_literal(inner: &str) -> bool {
 }
 
 fn domain_or_literal(i: &str) -> IResult<&str, &str> {
-    alt((address_literal, domain)).parse(i)
+    if i.starts_with('[') {
+        address_literal(i)
+    } else {
+        domain(i)
+    }
+}
+
+fn expect(i: &str, c: char) -> IResult<&str, ()> {
+    match i.strip_prefix(c) {
+        Some(rest) => Ok((rest, ())),
+        None => fail(i, ErrorKind::Char),
+    }
 }
 
 /// `Mailbox = Local-part "@" ( Domain / address-literal )`.
 fn mailbox(i: &str) -> IResult<&str, Address<'_>> {
-    map(
-        (local_part, char('@'), domain_or_literal),
-        |(local_part, _, domain)| Address {
-            local_part,
-            domain: Cow::Borrowed(domain),
-        },
-    )
-    .parse(i)
+    let (rest, local_part) = local_part(i)?;
+    let (rest, ()) = expect(rest, '@')?;
+    let (rest, domain) = domain_or_literal(rest)?;
+    let address = Address {
+        local_part,
+        domain: Cow::Borrowed(domain),
+    };
+    Ok((rest, address))
 }
 
 /// `A-d-l ":"`: a source route, parsed and dropped.
 fn source_route(i: &str) -> IResult<&str, ()> {
-    map(
-        terminated(
-            separated_list1(char(','), preceded(char('@'), domain_or_literal)),
-            char(':'),
-        ),
-        |_| (),
-    )
-    .parse(i)
+    let (mut rest, ()) = expect(i, '@')?;
+    loop {
+        (rest, _) = domain_or_literal(rest)?;
+        match rest.strip_prefix(",@") {
+            Some(next) => rest = next,
+            None => return expect(rest, ':'),
+        }
+    }
 }
 
 /// `Path = "<" [ A-d-l ":" ] Mailbox ">"`.
 fn path(i: &str) -> IResult<&str, Address<'_>> {
-    delimited(char('<'), preceded(opt(source_route), mailbox), char('>')).parse(i)
+    let (mut rest, ()) = expect(i, '<')?;
+    if rest.starts_with('@') {
+        (rest, ()) = source_route(rest)?;
+    }
+    let (rest, address) = mailbox(rest)?;
+    let (rest, ()) = expect(rest, '>')?;
+    Ok((rest, address))
 }
 
 /// `Reverse-path = Path / "<>"`; `None` is the null path.
 pub(crate) fn reverse_path(i: &str) -> IResult<&str, Option<Address<'_>>> {
-    alt((
-        map(nom::bytes::complete::tag("<>"), |_| None),
-        map(path, Some),
-    ))
-    .parse(i)
+    match i.strip_prefix("<>") {
+        Some(rest) => Ok((rest, None)),
+        None => path(i).map(|(rest, address)| (rest, Some(address))),
+    }
 }
 
 /// `Forward-path = Path / "<Postmaster>"` (case-insensitive, no domain).
 pub(crate) fn forward_path(i: &str) -> IResult<&str, Address<'_>> {
-    let postmaster = map(
-        delimited(char('<'), tag_no_case("postmaster"), char('>')),
-        |local: &str| Address {
-            local_part: Cow::Borrowed(local),
+    const POSTMASTER: &[u8] = b"<postmaster>";
+    let bytes = i.as_bytes();
+    if bytes.len() >= POSTMASTER.len() && bytes[..POSTMASTER.len()].eq_ignore_ascii_case(POSTMASTER)
+    {
+        let address = Address {
+            local_part: Cow::Borrowed(&i[1..POSTMASTER.len() - 1]),
             domain: Cow::Borrowed(""),
-        },
-    );
-    alt((postmaster, path)).parse(i)
+        };
+        return Ok((&i[POSTMASTER.len()..], address));
+    }
+    path(i)
 }
 
 /// Writes `<local@domain>`, quoting the local part when it is not a dot-string, or

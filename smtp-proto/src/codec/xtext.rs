@@ -13,7 +13,7 @@ pub fn decode_xtext(input: &str) -> Option<Cow<'_, str>> {
     if input.is_empty() {
         return None;
     }
-    if !input.contains('+') {
+    if !input.bytes().any(|b| b == b'+') {
         return input.bytes().all(is_xchar).then_some(Cow::Borrowed(input));
     }
     let bytes = input.as_bytes();

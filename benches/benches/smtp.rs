@@ -1,0 +1,249 @@
+//! SMTP: command parsing and DATA un-stuffing, Postroom's smtp-proto next to Stalwart's
+//! smtp-proto 0.2 on the same bytes.
+//!
+//! `cargo bench -p postroom-benches --bench smtp`
+//!
+//! - `smtp_command_parse/*`: one iteration parses every line of a fixed corpus of
+//!   realistic client commands (throughput in bytes and commands).
+//! - `smtp_data_unstuff/*`: one iteration receives a fixed ~4 MiB dot-stuffed message
+//!   body in 64 KiB reads. Postroom's number goes through the whole [`Server`] (input
+//!   buffering, the DATA receiver, `Event::DataChunk` allocation), as an application
+//!   sees it; Stalwart's goes through `DataReceiver::ingest` into a reused `Vec`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use smtp_proto::codec::decode_command;
+use smtp_proto::server::{Config, Event, Output, Server};
+use stalwart_smtp_proto::Request as StalwartRequest;
+use stalwart_smtp_proto::request::receiver::DataReceiver as StalwartDataReceiver;
+
+/// Bytes handed to the receivers per read, as a server reading a socket would.
+const READ_SIZE: usize = 64 * 1024;
+/// Approximate size of the DATA corpus.
+const BODY_SIZE: usize = 4 << 20;
+
+/// Commands a busy MX and submission server see, one per line.
+const COMMANDS: &[&str] = &[
+    "EHLO mail-wr1-f54.google.com\r\n",
+    "EHLO [192.0.2.17]\r\n",
+    "HELO relay.example.net\r\n",
+    "MAIL FROM:<bounces+1234567-abcd-user=example.org@em123.sendgrid.net> SIZE=48213 BODY=8BITMIME\r\n",
+    "MAIL FROM:<alice.smith@example.com> SIZE=1048576\r\n",
+    "MAIL FROM:<> BODY=7BIT\r\n",
+    "MAIL FROM:<newsletter@lists.example.org> BODY=8BITMIME SIZE=20480\r\n",
+    "RCPT TO:<bob@example.org>\r\n",
+    "RCPT TO:<carol.jones@mail.example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;carol.jones@example.org\r\n",
+    "RCPT TO:<dave+tag@example.org> NOTIFY=NEVER\r\n",
+    "RCPT TO:<\"john smith\"@example.org>\r\n",
+    "RCPT TO:<\"quoted.local\"@sub.example.co.uk>\r\n",
+    "RCPT TO:<Postmaster>\r\n",
+    "DATA\r\n",
+    "BDAT 65536\r\n",
+    "BDAT 1234 LAST\r\n",
+    "AUTH PLAIN AHVzZXJAZXhhbXBsZS5vcmcAY29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ==\r\n",
+    "AUTH LOGIN\r\n",
+    "NOOP\r\n",
+    "RSET\r\n",
+    "QUIT\r\n",
+    "STARTTLS\r\n",
+];
+
+fn corpus_bytes() -> u64 {
+    COMMANDS.iter().map(|c| c.len() as u64).sum()
+}
+
+/// Checks that both parsers accept every line, so neither is timed on an error path.
+fn check_corpus() {
+    for line in COMMANDS {
+        let bytes = line.as_bytes();
+        let (consumed, _) =
+            decode_command(bytes).unwrap_or_else(|e| panic!("ours rejects {line:?}: {e}"));
+        assert_eq!(consumed, bytes.len());
+        StalwartRequest::parse(&mut bytes.iter())
+            .unwrap_or_else(|e| panic!("Stalwart rejects {line:?}: {e:?}"));
+    }
+}
+
+fn command_parse(c: &mut Criterion) {
+    check_corpus();
+    let mut group = c.benchmark_group("smtp_command_parse");
+    group.throughput(Throughput::ElementsAndBytes {
+        elements: COMMANDS.len() as u64,
+        bytes: corpus_bytes(),
+    });
+    group.bench_function("postroom", |b| {
+        b.iter(|| {
+            for line in COMMANDS {
+                let _ = black_box(decode_command(black_box(line.as_bytes())));
+            }
+        });
+    });
+    group.bench_function("stalwart", |b| {
+        b.iter(|| {
+            for line in COMMANDS {
+                let _ = black_box(StalwartRequest::parse(
+                    &mut black_box(line.as_bytes()).iter(),
+                ));
+            }
+        });
+    });
+    group.finish();
+}
+
+/// A deterministic multi-part message: headers, text paragraphs with dot-stuffed lines
+/// (as a client sends them), and a base64 attachment, ending in `CRLF.CRLF`.
+fn data_corpus() -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "the",
+        "delivery",
+        "of",
+        "mail",
+        "server",
+        "queue",
+        "message",
+        "to",
+        "a",
+        "recipient",
+        "and",
+        "Postfix",
+        "Dovecot",
+        "is",
+        "configured",
+        "with",
+        "TLS",
+        "for",
+        "every",
+        "domain",
+    ];
+    let mut body = Vec::with_capacity(BODY_SIZE + 4096);
+    body.extend_from_slice(
+        b"Received: from relay.example.net (relay.example.net [192.0.2.17])\r\n\
+          \tby mx.example.org (Postroom) with ESMTPS id 4Xyz\r\n\
+          From: Alice <alice@example.net>\r\nTo: Bob <bob@example.org>\r\n\
+          Subject: Quarterly report\r\nMessage-ID: <1234.5678@example.net>\r\n\
+          MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+          --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+    );
+    let mut seed: u32 = 0x2545_f491;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    // Text part: about a third of the body.
+    while body.len() < BODY_SIZE / 3 {
+        let r = next();
+        if r % 17 == 0 {
+            // A line that starts with a dot, stuffed by the client.
+            body.extend_from_slice(b"... and so on, as discussed");
+        } else if r % 23 == 0 {
+            body.extend_from_slice(b"");
+        } else {
+            let target = 40 + (r % 38) as usize;
+            let mut line = 0;
+            while line < target {
+                let w = WORDS[(next() % WORDS.len() as u32) as usize];
+                if line > 0 {
+                    body.push(b' ');
+                    line += 1;
+                }
+                body.extend_from_slice(w.as_bytes());
+                line += w.len();
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(
+        b"--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    );
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    while body.len() < BODY_SIZE {
+        for _ in 0..76 {
+            body.push(B64[(next() % 64) as usize]);
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--b1--\r\n.\r\n");
+    body
+}
+
+/// A server that has answered `354` and waits for the body.
+fn server_in_data() -> Server {
+    let now = Instant::now();
+    let mut server = Server::new(Config::new("mx.example.org"), now);
+    server.handle_input(
+        b"EHLO relay.example.net\r\nMAIL FROM:<alice@example.net>\r\n\
+          RCPT TO:<bob@example.org>\r\nDATA\r\n",
+    );
+    loop {
+        match server.poll_output() {
+            Output::Event(Event::Mail(_)) => server.accept_mail().unwrap(),
+            Output::Event(Event::Rcpt(_)) => server.accept_rcpt().unwrap(),
+            Output::Event(Event::DataStart { .. }) => break,
+            Output::NeedInput => panic!("server did not reach DATA"),
+            _ => {}
+        }
+    }
+    while !matches!(server.poll_output(), Output::NeedInput) {}
+    server
+}
+
+/// Feeds the body in reads, handing every un-stuffed chunk to `sink`.
+fn postroom_receive(mut server: Server, body: &[u8], mut sink: impl FnMut(&[u8])) {
+    let mut ended = false;
+    for read in body.chunks(READ_SIZE) {
+        server.handle_input(read);
+        loop {
+            match server.poll_output() {
+                Output::Event(Event::DataChunk(chunk)) => sink(&chunk),
+                Output::Event(Event::MessageEnd { .. }) => ended = true,
+                Output::NeedInput => break,
+                _ => {}
+            }
+        }
+    }
+    assert!(ended, "the body did not end");
+}
+
+fn stalwart_receive(body: &[u8], mut sink: impl FnMut(&[u8])) {
+    let mut receiver = StalwartDataReceiver::new();
+    let mut buf = Vec::with_capacity(2 * READ_SIZE);
+    let mut ended = false;
+    for read in body.chunks(READ_SIZE) {
+        let mut bytes = read.iter();
+        ended |= receiver.ingest(&mut bytes, &mut buf);
+        sink(&buf);
+        buf.clear();
+    }
+    assert!(ended, "the body did not end");
+}
+
+fn data_unstuff(c: &mut Criterion) {
+    let body = data_corpus();
+    // Both receivers must agree on the content before they are timed.
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    postroom_receive(server_in_data(), &body, |c| ours.extend_from_slice(c));
+    stalwart_receive(&body, |c| theirs.extend_from_slice(c));
+    assert!(ours == theirs, "the receivers disagree on the body");
+    assert!(ours.len() < body.len() && ours.ends_with(b"--b1--\r\n"));
+    let mut group = c.benchmark_group("smtp_data_unstuff");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.sample_size(20);
+    group.bench_function("postroom_server", |b| {
+        b.iter_batched(
+            server_in_data,
+            |server| postroom_receive(server, &body, |c| _ = black_box(c)),
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("stalwart", |b| {
+        b.iter(|| stalwart_receive(&body, |c| _ = black_box(c)));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, command_parse, data_unstuff);
+criterion_main!(benches);
