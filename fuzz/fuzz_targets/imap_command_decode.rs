@@ -108,7 +108,8 @@ fn streamed_command<'a>(buf: &'a [u8], opts: &DecodeOptions) -> Option<&'a [u8]>
             }
             // A complete APPEND within the whole-message limits decodes whole too, unless
             // a `{n}` message holds NUL: whole decoding rejects that (CHAR8 excludes NUL),
-            // streaming passes message data through unchecked.
+            // streaming passes message data through, and the server state machine refuses
+            // it with BAD as the chunks go by (tests/server_append.rs).
             match &whole {
                 Ok((m, command)) => {
                     assert_eq!(*m, pos);

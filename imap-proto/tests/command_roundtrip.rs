@@ -60,6 +60,11 @@ fn modseq() -> impl Strategy<Value = u64> {
     0u64..=i64::MAX as u64
 }
 
+/// A `mod-sequence-value` (RFC 7162): zero is not allowed, e.g. in CHANGEDSINCE.
+fn nonzero_modseq() -> impl Strategy<Value = u64> {
+    1u64..=i64::MAX as u64
+}
+
 fn seq_number() -> impl Strategy<Value = SeqNumber> {
     prop_oneof![Just(SeqNumber::Largest), nz().prop_map(SeqNumber::Value)]
 }
@@ -394,7 +399,7 @@ fn body() -> impl Strategy<Value = CommandBody<'static>> {
             any::<bool>(),
             sequence_set(),
             fetch_items(),
-            proptest::option::of((modseq(), any::<bool>()))
+            proptest::option::of((nonzero_modseq(), any::<bool>()))
         )
             .prop_map(|(uid, set, items, cs)| C::Fetch {
                 uid,

@@ -225,3 +225,39 @@ fn append_end_is_a_decision() {
             .ends_with("a2 OK APPEND completed\r\na3 OK NOOP completed\r\n")
     );
 }
+
+/// A NUL octet is only allowed in a literal8: the streamed data of a plain `{n}` literal
+/// with one ends the APPEND with BAD, and the rest of that literal (which here looks like
+/// a command) is discarded, not executed. A `~{n}` literal carries NUL as is.
+#[test]
+fn nul_in_plain_literal_is_bad() {
+    let t = session(
+        &open_config(),
+        &Policy::default(),
+        &inputs(&[
+            LOGIN,
+            b"a2 APPEND INBOX {15}\r\n",
+            b"\0a\r\nb9 LOGOUT\r\n",
+            b"\r\n",
+            b"a3 APPEND INBOX ~{3}\r\n",
+            b"a\0b\r\n",
+            b"a4 NOOP\r\n",
+        ]),
+    );
+    assert_eq!(
+        &t.lines()[2..],
+        [
+            "+ Ready for literal data",
+            "a2 BAD NUL octet in literal (use literal8 ~{n})",
+            "+ Ready for literal data",
+            "a3 OK [APPENDUID 7 100] APPEND completed",
+            "a4 OK NOOP completed",
+        ]
+    );
+    // The NUL is the first byte, so no chunk of a2 is passed on however the input is
+    // split (data before a NUL may reach the application, then AppendAborted follows).
+    assert_eq!(t.appended(), [b"".to_vec(), b"a\0b".to_vec()]);
+    let kinds = t.kinds();
+    assert!(kinds.iter().any(|k| k == "AppendAborted"), "{kinds:?}");
+    assert!(!kinds.iter().any(|k| k == "Logout"), "{kinds:?}");
+}

@@ -18,7 +18,11 @@
 //!    reads and discards `length` bytes and continues with step 3, answering NO at the
 //!    end.
 //! 3. The server passes exactly `length` bytes on (or drops them), in whatever chunks
-//!    they arrive, then calls [`decode_append_next`] on the bytes that follow, passing the
+//!    they arrive. It must check those bytes itself: a NUL octet is only allowed in a
+//!    literal8 (`~{n}`, RFC 3516; CHAR8 excludes NUL), so a chunk of a plain `{n}` data
+//!    literal with a NUL makes the APPEND fail with `tag BAD` (the rest of the literal is
+//!    still read and dropped, never parsed as commands), as
+//!    [`decode_command`](super::decode_command) rejects them. Then it calls [`decode_append_next`] on the bytes that follow, passing the
 //!    head of the message just finished. That returns [`AppendNext::Message`] with the
 //!    next message's head (MULTIAPPEND, RFC 3502; go to step 2) or [`AppendNext::End`]
 //!    when the command line ends.

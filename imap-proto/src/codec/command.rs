@@ -67,22 +67,33 @@ pub fn parse_framed_command(framed: &[u8]) -> Result<Command<'_>, Cow<'static, s
         .strip_prefix(b" ")
         .ok_or(Cow::Borrowed("missing command"))?;
     let (args, name) = command_name(rest).map_err(|_| Cow::Borrowed("missing command"))?;
-    let name = name.to_ascii_uppercase();
-    let (args, name) = if name == "UID" {
+    let (args, name, uid) = if name.eq_ignore_ascii_case(b"UID") {
         let (args, sub) = preceded(sp, command_name)
             .parse(args)
             .map_err(|_| Cow::Borrowed("UID needs a command"))?;
-        (args, format!("UID {}", sub.to_ascii_uppercase()))
+        (args, sub, true)
     } else {
-        (args, name)
+        (args, name, false)
     };
-    let Some(parser) = command_parser(&name) else {
-        return Err(Cow::Owned(format!("unknown command {}", printable(&name))));
+    let Some(parser) = command_parser(name, uid) else {
+        return Err(Cow::Owned(format!(
+            "unknown command {}",
+            printable(&display_name(name, uid))
+        )));
     };
     match (parser, crlf).parse(args) {
         Ok((b"", (body, ()))) => Ok(Command { tag, body }),
-        _ => Err(Cow::Owned(format!("syntax error in {name}"))),
+        _ => Err(Cow::Owned(format!(
+            "syntax error in {}",
+            display_name(name, uid)
+        ))),
     }
+}
+
+/// The command name for an error message, upper-cased (`UID FETCH`).
+fn display_name(name: &[u8], uid: bool) -> String {
+    let name = String::from_utf8_lossy(name).to_ascii_uppercase();
+    if uid { format!("UID {name}") } else { name }
 }
 
 fn printable(name: &str) -> String {
@@ -92,67 +103,90 @@ fn printable(name: &str) -> String {
         .collect()
 }
 
-fn command_name(i: &[u8]) -> PResult<'_, String> {
-    map(
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-        |b: &[u8]| String::from_utf8_lossy(b).into_owned(),
-    )
-    .parse(i)
+fn command_name(i: &[u8]) -> PResult<'_, &[u8]> {
+    take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_').parse(i)
 }
 
 type BodyParser = for<'a> fn(&'a [u8]) -> PResult<'a, CommandBody<'a>>;
 
-fn command_parser(name: &str) -> Option<BodyParser> {
+/// Longer than every command name this crate knows.
+const MAX_NAME: usize = 16;
+
+/// The parser for a command name (any case), after `UID` if `uid`.
+fn command_parser(name: &[u8], uid: bool) -> Option<BodyParser> {
+    if name.len() > MAX_NAME {
+        return None;
+    }
+    let mut upper = [0u8; MAX_NAME];
+    let upper = &mut upper[..name.len()];
+    upper.copy_from_slice(name);
+    upper.make_ascii_uppercase();
+    if uid {
+        uid_command_parser(upper)
+    } else {
+        plain_command_parser(upper)
+    }
+}
+
+/// The parser for `UID <name>` (`name` upper-cased).
+fn uid_command_parser(name: &[u8]) -> Option<BodyParser> {
     Some(match name {
-        "CAPABILITY" => |i| Ok((i, CommandBody::Capability)),
-        "NOOP" => |i| Ok((i, CommandBody::Noop)),
-        "LOGOUT" => |i| Ok((i, CommandBody::Logout)),
-        "STARTTLS" => |i| Ok((i, CommandBody::StartTls)),
-        "NAMESPACE" => |i| Ok((i, CommandBody::Namespace)),
-        "IDLE" => |i| Ok((i, CommandBody::Idle)),
-        "CHECK" => |i| Ok((i, CommandBody::Check)),
-        "CLOSE" => |i| Ok((i, CommandBody::Close)),
-        "UNSELECT" => |i| Ok((i, CommandBody::Unselect)),
-        "EXPUNGE" => |i| Ok((i, CommandBody::Expunge)),
-        "AUTHENTICATE" => authenticate,
-        "LOGIN" => login,
-        "ENABLE" => enable,
-        "SELECT" => |i| select(i, false),
-        "EXAMINE" => |i| select(i, true),
-        "CREATE" => create,
-        "DELETE" => |i| preceded(sp, map(mailbox, CommandBody::Delete)).parse(i),
-        "RENAME" => |i| {
+        b"SEARCH" => |i| search(i, true),
+        b"FETCH" => |i| fetch(i, true),
+        b"STORE" => |i| store(i, true),
+        b"COPY" => |i| copy_move(i, true, false),
+        b"MOVE" => |i| copy_move(i, true, true),
+        b"EXPUNGE" => |i| preceded(sp, map(sequence_set, CommandBody::UidExpunge)).parse(i),
+        b"SORT" => |i| sort(i, true),
+        b"THREAD" => |i| thread(i, true),
+        _ => return None,
+    })
+}
+
+/// The parser for a command other than `UID ...` (`name` upper-cased).
+fn plain_command_parser(name: &[u8]) -> Option<BodyParser> {
+    Some(match name {
+        b"CAPABILITY" => |i| Ok((i, CommandBody::Capability)),
+        b"NOOP" => |i| Ok((i, CommandBody::Noop)),
+        b"LOGOUT" => |i| Ok((i, CommandBody::Logout)),
+        b"STARTTLS" => |i| Ok((i, CommandBody::StartTls)),
+        b"NAMESPACE" => |i| Ok((i, CommandBody::Namespace)),
+        b"IDLE" => |i| Ok((i, CommandBody::Idle)),
+        b"CHECK" => |i| Ok((i, CommandBody::Check)),
+        b"CLOSE" => |i| Ok((i, CommandBody::Close)),
+        b"UNSELECT" => |i| Ok((i, CommandBody::Unselect)),
+        b"EXPUNGE" => |i| Ok((i, CommandBody::Expunge)),
+        b"AUTHENTICATE" => authenticate,
+        b"LOGIN" => login,
+        b"ENABLE" => enable,
+        b"SELECT" => |i| select(i, false),
+        b"EXAMINE" => |i| select(i, true),
+        b"CREATE" => create,
+        b"DELETE" => |i| preceded(sp, map(mailbox, CommandBody::Delete)).parse(i),
+        b"RENAME" => |i| {
             map((sp, mailbox, sp, mailbox), |(_, from, _, to)| {
                 CommandBody::Rename { from, to }
             })
             .parse(i)
         },
-        "SUBSCRIBE" => |i| preceded(sp, map(mailbox, CommandBody::Subscribe)).parse(i),
-        "UNSUBSCRIBE" => |i| preceded(sp, map(mailbox, CommandBody::Unsubscribe)).parse(i),
-        "LIST" => list,
-        "LSUB" => lsub,
-        "STATUS" => status,
-        "APPEND" => append,
-        "SEARCH" => |i| search(i, false),
-        "UID SEARCH" => |i| search(i, true),
-        "FETCH" => |i| fetch(i, false),
-        "UID FETCH" => |i| fetch(i, true),
-        "STORE" => |i| store(i, false),
-        "UID STORE" => |i| store(i, true),
-        "COPY" => |i| copy_move(i, false, false),
-        "UID COPY" => |i| copy_move(i, true, false),
-        "MOVE" => |i| copy_move(i, false, true),
-        "UID MOVE" => |i| copy_move(i, true, true),
-        "UID EXPUNGE" => |i| preceded(sp, map(sequence_set, CommandBody::UidExpunge)).parse(i),
-        "SORT" => |i| sort(i, false),
-        "UID SORT" => |i| sort(i, true),
-        "THREAD" => |i| thread(i, false),
-        "UID THREAD" => |i| thread(i, true),
-        "ID" => id,
-        "GETQUOTA" => |i| preceded(sp, map(astring, CommandBody::GetQuota)).parse(i),
-        "GETQUOTAROOT" => |i| preceded(sp, map(mailbox, CommandBody::GetQuotaRoot)).parse(i),
-        "SETQUOTA" => setquota,
-        "COMPRESS" => |i| {
+        b"SUBSCRIBE" => |i| preceded(sp, map(mailbox, CommandBody::Subscribe)).parse(i),
+        b"UNSUBSCRIBE" => |i| preceded(sp, map(mailbox, CommandBody::Unsubscribe)).parse(i),
+        b"LIST" => list,
+        b"LSUB" => lsub,
+        b"STATUS" => status,
+        b"APPEND" => append,
+        b"SEARCH" => |i| search(i, false),
+        b"FETCH" => |i| fetch(i, false),
+        b"STORE" => |i| store(i, false),
+        b"COPY" => |i| copy_move(i, false, false),
+        b"MOVE" => |i| copy_move(i, false, true),
+        b"SORT" => |i| sort(i, false),
+        b"THREAD" => |i| thread(i, false),
+        b"ID" => id,
+        b"GETQUOTA" => |i| preceded(sp, map(astring, CommandBody::GetQuota)).parse(i),
+        b"GETQUOTAROOT" => |i| preceded(sp, map(mailbox, CommandBody::GetQuotaRoot)).parse(i),
+        b"SETQUOTA" => setquota,
+        b"COMPRESS" => |i| {
             value(
                 CommandBody::CompressDeflate,
                 (sp, tag_no_case(&b"DEFLATE"[..])),

@@ -17,9 +17,9 @@ use crate::types::{
 /// This is the form for tests, logs and a client that knows every literal is accepted
 /// (LITERAL+); a client that must wait for `+` uses [`encode_command_fragments`].
 pub fn encode_command(command: &Command<'_>, out: &mut BytesMut) {
-    let mut e = Encoder::new(EncodeOptions::default());
+    let mut e = Encoder::flat(EncodeOptions::default(), out);
     write_command(&mut e, command);
-    e.finish_into(out);
+    e.finish_flat(out);
 }
 
 /// Encodes a command for a client as fragments: send each [`Fragment::Line`] at once and,

@@ -1,5 +1,7 @@
 //! The encoder: wire forms of IMAP values and the client's literal wait points.
 
+use std::fmt::Write as _;
+
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::types::{
@@ -61,6 +63,9 @@ pub struct Encoder {
     opts: EncodeOptions,
     line: BytesMut,
     fragments: Vec<Fragment>,
+    /// Literals stay inline in `line` (no wait points): output for [`Self::finish_into`]
+    /// built straight in the caller's buffer.
+    flat: bool,
 }
 
 impl Encoder {
@@ -70,7 +75,26 @@ impl Encoder {
             opts,
             line: BytesMut::new(),
             fragments: Vec::new(),
+            flat: false,
         }
+    }
+
+    /// An encoder that appends straight to `out` (taking its buffer until
+    /// [`Self::finish_flat`] hands it back), with literals inline.
+    pub(crate) fn flat(opts: EncodeOptions, out: &mut BytesMut) -> Self {
+        Self {
+            opts,
+            line: std::mem::take(out),
+            fragments: Vec::new(),
+            flat: true,
+        }
+    }
+
+    /// Ends an encoder made by [`Self::flat`], giving the buffer (with the output
+    /// appended) back to `out`.
+    pub(crate) fn finish_flat(self, out: &mut BytesMut) {
+        debug_assert!(self.flat && self.fragments.is_empty());
+        *out = self.line;
     }
 
     /// The options in use.
@@ -115,8 +139,19 @@ impl Encoder {
 
     /// Writes a number.
     pub fn number(&mut self, n: impl Into<u64>) -> &mut Self {
-        let n: u64 = n.into();
-        self.raw(n.to_string().as_bytes())
+        let mut n: u64 = n.into();
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            // `n % 10` is a single digit.
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.raw(&digits[start..])
     }
 
     /// Writes a tag.
@@ -182,7 +217,7 @@ impl Encoder {
     }
 
     fn quotable(&self, b: &[u8]) -> bool {
-        if b.len() > MAX_QUOTED || b.iter().any(|&c| matches!(c, 0 | b'\r' | b'\n')) {
+        if b.len() > MAX_QUOTED || memchr::memchr3(0, b'\r', b'\n', b).is_some() {
             return false;
         }
         b.is_ascii() || (self.opts.utf8 && std::str::from_utf8(b).is_ok())
@@ -192,12 +227,13 @@ impl Encoder {
     fn quoted(&mut self, b: &[u8]) -> &mut Self {
         self.line.reserve(b.len() + 2);
         self.line.put_u8(b'"');
-        for &c in b {
-            if c == b'"' || c == b'\\' {
-                self.line.put_u8(b'\\');
-            }
-            self.line.put_u8(c);
+        let mut rest = b;
+        while let Some(k) = memchr::memchr2(b'"', b'\\', rest) {
+            self.line.put_slice(&rest[..k]);
+            self.line.put_slice(&[b'\\', rest[k]]);
+            rest = &rest[k + 1..];
         }
+        self.line.put_slice(rest);
         self.line.put_u8(b'"');
         self
     }
@@ -213,8 +249,12 @@ impl Encoder {
         if binary {
             self.line.put_u8(b'~');
         }
-        let plus = if non_sync { "+" } else { "" };
-        self.raw(format!("{{{}{plus}}}\r\n", data.len()).as_bytes());
+        self.raw(b"{")
+            .number(u64::try_from(data.len()).unwrap_or(u64::MAX))
+            .raw(if non_sync { b"+}\r\n" } else { b"}\r\n" });
+        if self.flat {
+            return self.raw(data);
+        }
         let line = std::mem::take(&mut self.line).freeze();
         self.fragments.push(Fragment::Line(line));
         self.fragments.push(Fragment::Literal {
@@ -231,12 +271,12 @@ impl Encoder {
 
     /// Writes a sequence set.
     pub fn sequence_set(&mut self, set: &SequenceSet) -> &mut Self {
-        self.raw(set.to_string().as_bytes())
+        self.display(set)
     }
 
     /// Writes a flag.
     pub fn flag(&mut self, flag: &Flag<'_>) -> &mut Self {
-        self.raw(flag.to_string().as_bytes())
+        self.display(flag)
     }
 
     /// Writes `(flag flag ...)`.
@@ -266,12 +306,19 @@ impl Encoder {
 
     /// Writes a date (`1-Feb-1994`).
     pub fn date(&mut self, date: &Date) -> &mut Self {
-        self.raw(date.to_string().as_bytes())
+        self.display(date)
     }
 
     /// Writes a quoted date-time (`"17-Jul-1996 02:44:25 -0700"`).
     pub fn date_time(&mut self, dt: &DateTime) -> &mut Self {
-        self.raw(format!("\"{dt}\"").as_bytes())
+        self.raw(b"\"").display(dt).raw(b"\"")
+    }
+
+    /// Writes a value's `Display` form (its wire form) without a temporary `String`.
+    fn display(&mut self, value: &impl std::fmt::Display) -> &mut Self {
+        // Writing to a `BytesMut` cannot fail short of exhausting `usize`.
+        let _ = write!(self.line, "{value}");
+        self
     }
 }
 

@@ -188,8 +188,10 @@ pub(crate) fn fetch_modifiers(i: &[u8]) -> PResult<'_, FetchModifiers> {
     }
     let modifier = alt((
         map(
-            preceded((tag_no_case(&b"CHANGEDSINCE"[..]), sp), number64),
-            Modifier::ChangedSince,
+            // RFC 7162: `mod-sequence-value`, 1 to 2^63 - 1 (no zero, unlike
+            // UNCHANGEDSINCE's `mod-sequence-valzer`).
+            preceded((tag_no_case(&b"CHANGEDSINCE"[..]), sp), nz_number64),
+            |n| Modifier::ChangedSince(n.get()),
         ),
         value(Modifier::Vanished, tag_no_case(&b"VANISHED"[..])),
     ));

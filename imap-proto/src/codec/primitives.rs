@@ -89,13 +89,26 @@ pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
         return fail(i);
     };
     let mut owned: Option<Vec<u8>> = None;
-    let mut k = 0;
-    while k < body.len() {
+    let mut start = 0;
+    loop {
+        let rest = &body[start..];
+        // One pass to the next byte that matters; quoted strings are mostly short, so a
+        // plain loop beats setting up `memchr` searches.
+        let Some(off) = rest
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'\\' | 0 | b'\r' | b'\n'))
+        else {
+            return fail(i);
+        };
+        let (seg, k) = (&rest[..off], start + off);
         match body[k] {
             b'"' => {
                 let value = match owned {
-                    Some(v) => Cow::Owned(v),
-                    None => Cow::Borrowed(&body[..k]),
+                    Some(mut v) => {
+                        v.extend_from_slice(seg);
+                        Cow::Owned(v)
+                    }
+                    None => Cow::Borrowed(seg),
                 };
                 return Ok((&body[k + 1..], value));
             }
@@ -103,19 +116,14 @@ pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
                 let Some(&next @ (b'"' | b'\\')) = body.get(k + 1) else {
                     return fail(&body[k..]);
                 };
-                owned.get_or_insert_with(|| body[..k].to_vec()).push(next);
-                k += 2;
+                let v = owned.get_or_insert_with(Vec::new);
+                v.extend_from_slice(seg);
+                v.push(next);
+                start = k + 2;
             }
-            0 | b'\r' | b'\n' => return fail(&body[k..]),
-            c => {
-                if let Some(v) = owned.as_mut() {
-                    v.push(c);
-                }
-                k += 1;
-            }
+            _ => return fail(&body[k..]),
         }
     }
-    fail(i)
 }
 
 /// A literal header `{n}`, `{n+}`, `~{n}`, `~{n+}` with its CRLF.
@@ -175,7 +183,8 @@ pub(crate) fn string_bytes(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
 }
 
 pub(crate) fn istring(i: &[u8]) -> PResult<'_, IString<'_>> {
-    map_res(string_bytes, IString::new).parse(i)
+    // `quoted` and `literal` reject NUL already.
+    map(string_bytes, IString::from_checked).parse(i)
 }
 
 pub(crate) fn astring_bytes(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
@@ -187,7 +196,8 @@ pub(crate) fn astring_bytes(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
 }
 
 pub(crate) fn astring(i: &[u8]) -> PResult<'_, AString<'_>> {
-    map_res(astring_bytes, AString::new).parse(i)
+    // The atom characters, `quoted` and `literal` exclude NUL already.
+    map(astring_bytes, AString::from_checked).parse(i)
 }
 
 /// An astring that must be UTF-8 text.

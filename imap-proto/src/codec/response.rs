@@ -373,9 +373,9 @@ pub fn encode_response(resp: &Response<'_>, out: &mut BytesMut) {
 /// Encodes a response with explicit options: `utf8` allows UTF-8 in quoted strings
 /// (IMAP4rev2 or `UTF8=ACCEPT` enabled).
 pub fn encode_response_with(resp: &Response<'_>, opts: EncodeOptions, out: &mut BytesMut) {
-    let mut e = Encoder::new(opts);
+    let mut e = Encoder::flat(opts, out);
     put_response(&mut e, resp);
-    e.finish_into(out);
+    e.finish_flat(out);
 }
 
 /// Encodes a greeting.

@@ -15,7 +15,7 @@ use super::primitives::{
     PResult, any_literal, date_time, fail, flag_list, nstring, number, nz_number, quoted, sp,
 };
 use super::response_body::{body, envelope, put_body, put_envelope};
-use super::response_common::{keyword, nil, number64};
+use super::response_common::{nil, number64};
 use crate::types::{Fetch, FetchItem, NonEmptyVec, StreamedItem};
 
 /// `"(" msg-att-item *(SP msg-att-item) ")"` after `n FETCH `.
@@ -45,28 +45,45 @@ fn origin(i: &[u8]) -> PResult<'_, Option<u32>> {
     opt(delimited(tag(&b"<"[..]), number, tag(&b">"[..]))).parse(i)
 }
 
-/// The name part of a streamable item, up to (not including) the SP before its data.
-pub(crate) fn streamed_item_name(i: &[u8]) -> PResult<'_, StreamedItem<'_>> {
-    alt((
-        value(StreamedItem::Rfc822Header, keyword("RFC822.HEADER")),
-        value(StreamedItem::Rfc822Text, keyword("RFC822.TEXT")),
-        value(StreamedItem::Rfc822, keyword("RFC822")),
-        map(
-            preceded(tag_ci("BINARY"), (section_binary, origin)),
-            |(part, origin)| StreamedItem::Binary { part, origin },
-        ),
-        map(
-            preceded(tag_ci("BODY"), (section, origin)),
-            |(section, origin)| StreamedItem::BodySection { section, origin },
-        ),
-    ))
-    .parse(i)
+/// Longer than every `msg-att` item name.
+const MAX_NAME: usize = 16;
+
+/// Reads an item name (the characters a `keyword` may not run on into, so a whole name
+/// is one token) and returns it upper-cased with the rest of the input; `None` if there
+/// is no name or it is longer than any known name.
+fn item_name(i: &[u8]) -> Option<([u8; MAX_NAME], usize, &[u8])> {
+    let len = i
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'=')))
+        .unwrap_or(i.len());
+    if len == 0 || len > MAX_NAME {
+        return None;
+    }
+    let mut upper = [0u8; MAX_NAME];
+    upper[..len].copy_from_slice(&i[..len]);
+    upper[..len].make_ascii_uppercase();
+    Some((upper, len, &i[len..]))
 }
 
-fn tag_ci<'a>(
-    word: &'static str,
-) -> impl Parser<&'a [u8], Output = &'a [u8], Error = nom::error::Error<&'a [u8]>> {
-    nom::bytes::complete::tag_no_case(word.as_bytes())
+/// The name part of a streamable item, up to (not including) the SP before its data.
+pub(crate) fn streamed_item_name(i: &[u8]) -> PResult<'_, StreamedItem<'_>> {
+    let Some((upper, len, rest)) = item_name(i) else {
+        return fail(i);
+    };
+    match &upper[..len] {
+        b"RFC822.HEADER" => Ok((rest, StreamedItem::Rfc822Header)),
+        b"RFC822.TEXT" => Ok((rest, StreamedItem::Rfc822Text)),
+        b"RFC822" => Ok((rest, StreamedItem::Rfc822)),
+        b"BINARY" => map((section_binary, origin), |(part, origin)| {
+            StreamedItem::Binary { part, origin }
+        })
+        .parse(rest),
+        b"BODY" => map((section, origin), |(section, origin)| {
+            StreamedItem::BodySection { section, origin }
+        })
+        .parse(rest),
+        _ => fail(i),
+    }
 }
 
 /// `nstring / literal8` as raw bytes (BINARY data).
@@ -79,69 +96,52 @@ fn binary_data(i: &[u8]) -> PResult<'_, Option<Cow<'_, [u8]>>> {
     .parse(i)
 }
 
-/// One `msg-att` item.
+/// One `msg-att` item: the name is read once and dispatched on.
 pub(crate) fn fetch_item(depth: usize, i: &[u8]) -> PResult<'_, FetchItem<'_>> {
-    if let Ok((rest, item)) = streamed_item_name(i) {
-        let (rest, _) = sp(rest)?;
-        return match item {
-            StreamedItem::BodySection { section, origin } => {
-                map(nstring, |data| FetchItem::BodySection {
-                    section: section.clone(),
-                    origin,
-                    data,
-                })
-                .parse(rest)
-            }
-            StreamedItem::Binary { part, origin } => map(binary_data, |data| FetchItem::Binary {
-                part: part.clone(),
+    let Some((upper, len, rest)) = item_name(i) else {
+        return fail(i);
+    };
+    match &upper[..len] {
+        b"FLAGS" => map(preceded(sp, flag_list), FetchItem::Flags).parse(rest),
+        b"INTERNALDATE" => map(preceded(sp, date_time), FetchItem::InternalDate).parse(rest),
+        b"RFC822.SIZE" => map(preceded(sp, number64), FetchItem::Rfc822Size).parse(rest),
+        b"ENVELOPE" => {
+            map(preceded(sp, envelope), |e| FetchItem::Envelope(Box::new(e))).parse(rest)
+        }
+        b"BODYSTRUCTURE" => map(preceded(sp, body(depth)), |b| {
+            FetchItem::BodyStructure(Box::new(b))
+        })
+        .parse(rest),
+        b"BODY" if rest.first() == Some(&b'[') => map(
+            (section, origin, sp, nstring),
+            |(section, origin, _, data)| FetchItem::BodySection {
+                section,
                 origin,
                 data,
-            })
-            .parse(rest),
-            StreamedItem::Rfc822 => map(nstring, FetchItem::Rfc822).parse(rest),
-            StreamedItem::Rfc822Header => map(nstring, FetchItem::Rfc822Header).parse(rest),
-            StreamedItem::Rfc822Text => map(nstring, FetchItem::Rfc822Text).parse(rest),
-        };
-    }
-    alt((
-        map(
-            preceded((keyword("FLAGS"), sp), flag_list),
-            FetchItem::Flags,
-        ),
-        map(
-            preceded((keyword("INTERNALDATE"), sp), date_time),
-            FetchItem::InternalDate,
-        ),
-        map(
-            preceded((keyword("RFC822.SIZE"), sp), number64),
-            FetchItem::Rfc822Size,
-        ),
-        map(preceded((keyword("ENVELOPE"), sp), envelope), |e| {
-            FetchItem::Envelope(Box::new(e))
-        }),
-        map(preceded((keyword("BODYSTRUCTURE"), sp), body(depth)), |b| {
-            FetchItem::BodyStructure(Box::new(b))
-        }),
-        map(preceded((keyword("BODY"), sp), body(depth)), |b| {
-            FetchItem::Body(Box::new(b))
-        }),
-        map(
-            (
-                preceded(tag_ci("BINARY.SIZE"), section_binary),
-                preceded(sp, number),
-            ),
-            |(part, size)| FetchItem::BinarySize { part, size },
-        ),
-        map(preceded((keyword("UID"), sp), nz_number), FetchItem::Uid),
-        map(
-            preceded(
-                (keyword("MODSEQ"), sp),
-                delimited(tag(&b"("[..]), number64, tag(&b")"[..])),
-            ),
+            },
+        )
+        .parse(rest),
+        b"BODY" => map(preceded(sp, body(depth)), |b| FetchItem::Body(Box::new(b))).parse(rest),
+        b"BINARY.SIZE" => map((section_binary, preceded(sp, number)), |(part, size)| {
+            FetchItem::BinarySize { part, size }
+        })
+        .parse(rest),
+        b"BINARY" => map(
+            (section_binary, origin, sp, binary_data),
+            |(part, origin, _, data)| FetchItem::Binary { part, origin, data },
+        )
+        .parse(rest),
+        b"UID" => map(preceded(sp, nz_number), FetchItem::Uid).parse(rest),
+        b"MODSEQ" => map(
+            preceded(sp, delimited(tag(&b"("[..]), number64, tag(&b")"[..]))),
             FetchItem::ModSeq,
-        ),
-    ))
-    .parse(i)
+        )
+        .parse(rest),
+        b"RFC822" => map(preceded(sp, nstring), FetchItem::Rfc822).parse(rest),
+        b"RFC822.HEADER" => map(preceded(sp, nstring), FetchItem::Rfc822Header).parse(rest),
+        b"RFC822.TEXT" => map(preceded(sp, nstring), FetchItem::Rfc822Text).parse(rest),
+        _ => fail(i),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

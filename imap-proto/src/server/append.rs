@@ -132,9 +132,16 @@ impl Server {
         }
         *remaining -= take;
         let done = *remaining == 0;
-        let discard = ctx.refused.is_some();
         let n = usize::try_from(take).unwrap_or(usize::MAX);
         let chunk = self.input.split_to(n).freeze();
+        if ctx.refused.is_none() && !ctx.head.literal.binary && memchr::memchr(0, &chunk).is_some()
+        {
+            // CHAR8 excludes NUL: only a literal8 (`~{n}`, RFC 3516) may carry one. The
+            // streaming decoder never sees the data, so the check is here; the rest of
+            // the literal is still read and discarded, and the APPEND ends with BAD.
+            ctx.refused = Some(Status::bad("NUL octet in literal (use literal8 ~{n})"));
+        }
+        let discard = ctx.refused.is_some();
         if !discard && !chunk.is_empty() {
             self.push_event(Event::AppendChunk(chunk));
         }

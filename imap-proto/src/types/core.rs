@@ -152,6 +152,12 @@ impl<'a> IString<'a> {
         Ok(Self(data))
     }
 
+    /// Wraps bytes the decoder has already checked to hold no NUL.
+    pub(crate) fn from_checked(data: Cow<'a, [u8]>) -> Self {
+        debug_assert!(!data.contains(&0));
+        Self(data)
+    }
+
     /// Builds a string from text; it must not contain NUL.
     pub fn text(text: impl Into<Cow<'a, str>>) -> Result<Self, ValidationError> {
         Self::new(cow_str_to_bytes(text.into()))
@@ -201,6 +207,12 @@ impl<'a> AString<'a> {
         let data = data.into();
         check_char8("astring", &data)?;
         Ok(Self(data))
+    }
+
+    /// Wraps bytes the decoder has already checked to hold no NUL.
+    pub(crate) fn from_checked(data: Cow<'a, [u8]>) -> Self {
+        debug_assert!(!data.contains(&0));
+        Self(data)
     }
 
     /// Builds an astring from text; it must not contain NUL.

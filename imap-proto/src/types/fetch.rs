@@ -227,7 +227,8 @@ pub struct FetchModifiers {
 /// `CHANGEDSINCE n [VANISHED]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChangedSince {
-    /// The mod-sequence (at most 2^63 - 1).
+    /// The mod-sequence, 1 to 2^63 - 1 (RFC 7162 `mod-sequence-value`: the decoder
+    /// rejects 0, so do not send it).
     pub modseq: u64,
     /// `VANISHED` (RFC 7162 3.2.6; UID FETCH only).
     pub vanished: bool,
