@@ -58,6 +58,18 @@ fn capability() -> impl Strategy<Value = Capability<'static>> {
     .prop_map(|c| Capability::parse(c).unwrap())
 }
 
+/// A `capability-data` list: IMAP4rev1 or IMAP4rev2 first, as the grammar requires.
+fn capability_list(extra: usize) -> impl Strategy<Value = Vec<Capability<'static>>> {
+    (
+        prop_oneof![Just(Capability::Imap4Rev1), Just(Capability::Imap4Rev2)],
+        prop::collection::vec(capability(), 0..extra),
+    )
+        .prop_map(|(revision, mut rest)| {
+            rest.insert(0, revision);
+            rest
+        })
+}
+
 fn flag() -> impl Strategy<Value = Flag<'static>> {
     prop_oneof![
         Just(Flag::Seen),
@@ -124,7 +136,7 @@ fn code() -> impl Strategy<Value = Code<'static>> {
     prop_oneof![
         prop::sample::select(simple.to_vec()),
         prop::collection::vec(charset(), 0..3).prop_map(Code::BadCharset),
-        prop::collection::vec(capability(), 0..4).prop_map(Code::Capability),
+        capability_list(4).prop_map(Code::Capability),
         prop::collection::vec(
             prop_oneof![flag().prop_map(FlagPerm::Flag), Just(FlagPerm::Wildcard)],
             0..4
@@ -519,7 +531,7 @@ fn fetch_item() -> impl Strategy<Value = FetchItem<'static>> {
 fn untagged_data() -> impl Strategy<Value = Untagged<'static>> {
     let descrs = || prop::collection::vec(namespace_descr(), 0..3);
     prop_oneof![
-        prop::collection::vec(capability(), 0..5).prop_map(Untagged::Capability),
+        capability_list(5).prop_map(Untagged::Capability),
         prop::collection::vec(capability(), 0..3).prop_map(Untagged::Enabled),
         prop::collection::vec(flag(), 0..5).prop_map(Untagged::Flags),
         mailbox_list().prop_map(Untagged::List),

@@ -15,7 +15,7 @@ use bytes::BytesMut;
 use nom::Parser;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::combinator::{map, opt, peek, value};
+use nom::combinator::{map, opt, peek, value, verify};
 use nom::sequence::{delimited, preceded, terminated};
 
 use super::primitives::{
@@ -247,7 +247,7 @@ fn code(i: &[u8]) -> PResult<'_, Code<'_>> {
             Code::BadCharset(c.unwrap_or_default())
         })
         .parse(rest),
-        b"CAPABILITY" => map(|x| sp_items(capability, x), Code::Capability).parse(rest),
+        b"CAPABILITY" => map(capability_data, Code::Capability).parse(rest),
         b"PERMANENTFLAGS" => map(
             preceded(
                 sp,
@@ -341,6 +341,19 @@ fn charset(i: &[u8]) -> PResult<'_, Charset<'_>> {
 }
 
 /// `capability`.
+/// `capability-data` after its name: the list must name IMAP4rev1 or IMAP4rev2 (RFC 3501
+/// and RFC 9051 section 9 each require their own revision; a server may offer both).
+pub(crate) fn capability_data(i: &[u8]) -> PResult<'_, Vec<Capability<'_>>> {
+    verify(
+        |x| sp_items(capability, x),
+        |caps: &Vec<Capability<'_>>| {
+            caps.iter()
+                .any(|c| matches!(c, Capability::Imap4Rev1 | Capability::Imap4Rev2))
+        },
+    )
+    .parse(i)
+}
+
 pub(crate) fn capability(i: &[u8]) -> PResult<'_, Capability<'_>> {
     map(atom, Capability::from_atom).parse(i)
 }

@@ -12,7 +12,7 @@ use super::primitives::{
     PResult, astring, atom, fail, flag_list, istring, mailbox, nstring, number, nz_number,
     paren_list, paren_list1, sequence_set, sp,
 };
-use super::response::{capability, put_capabilities};
+use super::response::{capability, capability_data, put_capabilities};
 use super::response_common::{
     delimiter, keyword, nil, number64, put_delimiter, sp_items, too_deep,
 };
@@ -37,7 +37,7 @@ pub(crate) fn untagged_data(depth: usize, i: &[u8]) -> PResult<'_, Untagged<'_>>
     let (rest, name) = take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-')(i)?;
     let name = name.to_ascii_uppercase();
     match name.as_slice() {
-        b"CAPABILITY" => map(|x| sp_items(capability, x), Untagged::Capability).parse(rest),
+        b"CAPABILITY" => map(capability_data, Untagged::Capability).parse(rest),
         b"ENABLED" => map(|x| sp_items(capability, x), Untagged::Enabled).parse(rest),
         b"FLAGS" => map(preceded(sp, flag_list), Untagged::Flags).parse(rest),
         b"LIST" => map(preceded(sp, |x| mailbox_list(depth, x)), Untagged::List).parse(rest),
