@@ -20,6 +20,8 @@ mod admin;
 mod config;
 mod delivery;
 mod directory;
+#[allow(dead_code)] // Until the IMAP service is wired in (issue 7, in progress).
+mod imap;
 mod listen;
 mod lmtp;
 mod logging;

@@ -1,0 +1,1 @@
+//! Placeholder: the mailbox module of the IMAP service (being written).

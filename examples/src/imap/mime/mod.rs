@@ -1,0 +1,1 @@
+//! Placeholder: the mime module of the IMAP service (being written).

@@ -1,0 +1,1 @@
+//! Placeholder: the search module of the IMAP service (being written).

@@ -1,0 +1,1 @@
+//! Placeholder: the session module of the IMAP service (being written).
