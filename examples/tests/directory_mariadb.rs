@@ -7,7 +7,6 @@
 mod cli_support;
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +35,7 @@ impl MariaDb {
             .output()
             .expect("mariadb-install-db (apt-get install mariadb-server)");
         assert!(install.status.success(), "mariadb-install-db: {install:?}");
-        let port = free_port();
+        let port = testkit::free_port();
         let child = Command::new("mariadbd")
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
@@ -133,14 +132,6 @@ impl Drop for MariaDb {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn doveadm_pw(args: &[&str]) -> std::process::Output {

@@ -7,7 +7,7 @@
 mod maildrop;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::num::NonZeroU32;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -278,13 +278,6 @@ impl Drop for Dovecot {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn start_dovecot(root: &Path, port: u16) -> Dovecot {
     let r = root.display();
     for sub in [
@@ -411,7 +404,7 @@ fn our_client_against_dovecot() {
     let file = root.path().join("Maildir/new/1700000000.M1P1.postroom");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, message).unwrap();
-    let port = free_port();
+    let port = testkit::free_port();
     let _dovecot = start_dovecot(root.path(), port);
     chown_nobody(&root.path().join("Maildir"));
     chown_nobody(&root.path().join("home"));

@@ -8,12 +8,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use interop_support::{
-    KillOnDrop, Step, check_smtp_source_message, free_port, run, run_client, split_received,
-    start_sink, wait_for_messages, wait_for_port,
+    KillOnDrop, Step, check_smtp_source_message, run, run_client, split_received, start_sink,
+    wait_for_messages,
 };
 use smtp_proto::client::{self, Envelope, Transfer};
 use smtp_proto::server::Config;
 use smtp_proto::types::{Address, MailFrom, RcptParams, RcptTo};
+use testkit::{free_port, wait_for_port};
 
 #[test]
 #[ignore = "interop: needs postfix (smtp-source)"]

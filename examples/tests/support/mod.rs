@@ -9,10 +9,9 @@
 pub(crate) mod pop3;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The domain every test installation serves.
@@ -53,26 +52,7 @@ impl Default for Options {
     }
 }
 
-/// A free TCP port on 127.0.0.1 for a server the test starts moments later.
-///
-/// The port is free now and no other test of this process has been given it. Ports come
-/// from below Linux's ephemeral range (32768 and up), so the kernel cannot hand one to an
-/// outgoing connection between this check and the server's own bind, which happened with
-/// ports taken from `bind(":0")` when tests ran in parallel.
-pub(crate) fn free_port() -> u16 {
-    const FIRST: u32 = 20_000;
-    const COUNT: u32 = 12_000;
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let start = std::process::id().wrapping_mul(7_919) % COUNT;
-    for _ in 0..COUNT {
-        let offset = (start + NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT;
-        let port = u16::try_from(FIRST + offset).expect("below 32768");
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port between {FIRST} and {}", FIRST + COUNT);
-}
+pub(crate) use testkit::free_port;
 
 /// A test installation and, while started, its server process.
 pub(crate) struct Postroom {

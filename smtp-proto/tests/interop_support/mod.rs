@@ -101,21 +101,6 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// A port that was free a moment ago, for servers that bind by themselves.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-/// Waits until something accepts connections on `addr`.
-pub fn wait_for_port(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The stored messages `(n, bytes)` in `dir`, sorted by number.
 pub fn messages(dir: &Path) -> Vec<(u64, Vec<u8>)> {
     let mut found: Vec<(u64, Vec<u8>)> = std::fs::read_dir(dir)
