@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use crate::deliver::{DeliveryOptions, copy_counting};
 use crate::error::{Error, Result, io_err};
@@ -340,7 +341,7 @@ impl Mailbox {
         let last = read_optional(&path)?
             .and_then(|t| u32::from_str_radix(t.trim(), 16).ok())
             .unwrap_or(0);
-        let now = std::time::SystemTime::now()
+        let now = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
             .unwrap_or(1);
@@ -412,6 +413,23 @@ impl Mailbox {
     pub fn open_message(&self, uid: u32) -> Result<File> {
         let mut cache = self.synced_cache()?;
         self.with_file(&mut cache, uid, |_, path| File::open(path))
+    }
+
+    /// The modification time of the message's file: its IMAP INTERNALDATE,
+    /// as Dovecot reads it (renames for flag changes keep it).
+    pub fn internal_date(&self, uid: u32) -> Result<SystemTime> {
+        let mut cache = self.synced_cache()?;
+        self.with_file(&mut cache, uid, |_, path| fs::metadata(path)?.modified())
+    }
+
+    /// The message's size with every bare LF counted as CRLF (IMAP's
+    /// RFC822.SIZE), counted by reading the file: for messages whose name
+    /// carries no `W=`.
+    pub fn crlf_size(&self, uid: u32) -> Result<u64> {
+        let mut cache = self.synced_cache()?;
+        self.with_file(&mut cache, uid, |_, path| {
+            copy_counting(File::open(path)?, io::sink()).map(|(_, vsize)| vsize)
+        })
     }
 
     /// Replaces the flags and keywords of a message by renaming its file
@@ -525,6 +543,28 @@ impl Mailbox {
     /// temporary file is removed, and a linked file whose UID could not be
     /// recorded is unlinked again while the uidlist lock is still held.
     pub fn deliver<R: Read>(&self, reader: R, options: &DeliveryOptions) -> Result<Delivered> {
+        self.deliver_inner(reader, options, None)
+    }
+
+    /// Like [`deliver`](Self::deliver), with the file's modification time
+    /// set to `internal_date`: Dovecot (and IMAP servers on Maildir in
+    /// general) read it as the message's INTERNALDATE, so APPEND with a
+    /// date argument stores it this way.
+    pub fn deliver_dated<R: Read>(
+        &self,
+        reader: R,
+        options: &DeliveryOptions,
+        internal_date: SystemTime,
+    ) -> Result<Delivered> {
+        self.deliver_inner(reader, options, Some(internal_date))
+    }
+
+    fn deliver_inner<R: Read>(
+        &self,
+        reader: R,
+        options: &DeliveryOptions,
+        internal_date: Option<SystemTime>,
+    ) -> Result<Delivered> {
         let root = &self.shared.root;
         quota::check(root, 0, options.fsync)?;
         let keywords: Vec<&str> = options.keywords.iter().map(String::as_str).collect();
@@ -533,7 +573,7 @@ impl Mailbox {
         } else {
             self.keyword_store().resolve(&keywords)?.1
         };
-        let (tmp_path, base) = self.create_tmp_file(reader, options.fsync)?;
+        let (tmp_path, base) = self.create_tmp_file(reader, options.fsync, internal_date)?;
         let result = self.commit_tmp(&tmp_path, &base, options, bits);
         let _ = fs::remove_file(&tmp_path);
         let delivered = result?;
@@ -548,6 +588,7 @@ impl Mailbox {
         &self,
         reader: R,
         fsync: bool,
+        internal_date: Option<SystemTime>,
     ) -> Result<(PathBuf, (String, u64, u64))> {
         let tmp_dir = self.dir.join("tmp");
         let (path, file, base) = loop {
@@ -565,6 +606,10 @@ impl Mailbox {
             }
         };
         let written = self.stream_into(reader, &file).and_then(|sizes| {
+            if let Some(date) = internal_date {
+                file.set_modified(date)
+                    .map_err(io_err("set modification time", &path))?;
+            }
             if fsync {
                 file.sync_all().map_err(io_err("fsync", &path))?;
             }
@@ -828,6 +873,64 @@ mod tests {
                 .unwrap()
                 .uid,
             1
+        );
+    }
+
+    #[test]
+    fn dated_delivery_sets_the_internal_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Maildir::create_with(dir.path(), Options::default()).unwrap();
+        let inbox = store.inbox().unwrap();
+        let date = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        let options = DeliveryOptions {
+            flags: Flags::empty().with(crate::Flag::Seen),
+            ..DeliveryOptions::default()
+        };
+        let d = inbox
+            .deliver_dated(&b"a\nb\r\n"[..], &options, date)
+            .unwrap();
+        assert_eq!(inbox.internal_date(d.uid).unwrap(), date);
+        // A flag change renames the file and keeps the date.
+        inbox.set_flags(d.uid, Flags::empty(), &["x"]).unwrap();
+        assert_eq!(inbox.internal_date(d.uid).unwrap(), date);
+        assert_eq!(inbox.crlf_size(d.uid).unwrap(), 6);
+        // Undated deliveries get the current time.
+        let now = inbox.deliver(&b"c\n"[..], &options).unwrap();
+        let age = SystemTime::now()
+            .duration_since(inbox.internal_date(now.uid).unwrap())
+            .unwrap_or_default();
+        assert!(age.as_secs() < 60);
+        assert!(matches!(
+            inbox.internal_date(99),
+            Err(Error::NoSuchMessage { uid: 99 })
+        ));
+        assert!(matches!(
+            inbox.crlf_size(99),
+            Err(Error::NoSuchMessage { uid: 99 })
+        ));
+    }
+
+    #[test]
+    fn uids_are_not_reused_after_the_folder_was_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Maildir::create_with(dir.path(), Options::default()).unwrap();
+        let inbox = store.inbox().unwrap();
+        let options = DeliveryOptions::default();
+        for _ in 0..2 {
+            inbox.deliver(&b"x\n"[..], &options).unwrap();
+        }
+        inbox.expunge(1).unwrap();
+        inbox.expunge(2).unwrap();
+        // The sync drops both records: the uidlist is a header only.
+        assert!(inbox.sync().unwrap().messages.is_empty());
+        let uids: Vec<u32> = (0..3)
+            .map(|_| inbox.deliver(&b"y\n"[..], &options).unwrap().uid)
+            .collect();
+        assert_eq!(uids, [3, 4, 5]);
+        let view = inbox.sync().unwrap();
+        assert_eq!(
+            view.messages.iter().map(|m| m.uid).collect::<Vec<_>>(),
+            [3, 4, 5]
         );
     }
 

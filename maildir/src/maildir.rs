@@ -280,17 +280,41 @@ impl Maildir {
                 name: name.to_owned(),
             });
         }
+        self.remove_dir(name, &dir)
+    }
+
+    /// Deletes a folder and its messages but leaves its sub-folders, which
+    /// live in directories of their own: the name becomes a hole in the
+    /// hierarchy (IMAP's `\Noselect`), as IMAP's DELETE asks for a folder
+    /// with inferiors and as Dovecot does with Maildir++. Refuses INBOX.
+    pub fn remove_folder(&self, name: &str) -> Result<()> {
+        if is_inbox(name) {
+            return Err(Error::InboxNotAllowed { op: "delete" });
+        }
+        let dir = self.shared.root.join(folder::dir_name(name)?);
+        if !dir.is_dir() {
+            return Err(Error::FolderNotFound {
+                name: name.to_owned(),
+            });
+        }
+        self.remove_dir(name, &dir)
+    }
+
+    /// Moves a folder directory into `tmp/`, so it disappears at once and
+    /// whole, then removes it.
+    fn remove_dir(&self, name: &str, dir: &Path) -> Result<()> {
+        let root = &self.shared.root;
         let trash = root
             .join("tmp")
             .join(format!(".deleted.{}", unique_base(&self.shared.host)));
-        match fs::rename(&dir, &trash) {
+        match fs::rename(dir, &trash) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(Error::FolderNotFound {
                     name: name.to_owned(),
                 });
             }
-            Err(e) => return Err(io_err("rename", &dir)(e)),
+            Err(e) => return Err(io_err("rename", dir)(e)),
         }
         if self.shared.options.fsync {
             fsync_dir(root)?;
@@ -338,5 +362,43 @@ impl Maildir {
     /// from every folder's listings.
     pub fn set_quota(&self, limits: QuotaLimits) -> Result<QuotaUsage> {
         quota::recalculate(&self.shared.root, limits, self.shared.options.fsync)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remove_folder_keeps_sub_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Maildir::create(dir.path()).unwrap();
+        let parent = store.create_folder("Archive").unwrap();
+        store.create_folder("Archive.2026").unwrap();
+        parent
+            .deliver(&b"x\n"[..], &crate::DeliveryOptions::default())
+            .unwrap();
+        assert!(matches!(
+            store.delete_folder("Archive"),
+            Err(Error::FolderHasChildren { .. })
+        ));
+        store.remove_folder("Archive").unwrap();
+        let names: Vec<String> = store
+            .list_folders()
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, ["INBOX", "Archive.2026"]);
+        assert!(matches!(
+            store.remove_folder("Archive"),
+            Err(Error::FolderNotFound { .. })
+        ));
+        assert!(matches!(
+            store.remove_folder("inbox"),
+            Err(Error::InboxNotAllowed { .. })
+        ));
+        // Nothing is left behind in tmp/.
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
     }
 }

@@ -67,7 +67,7 @@ pub(crate) fn append_point(path: &Path) -> Result<Option<AppendPoint>> {
         return Ok(None); // cut short (or empty)
     };
     let last = match memchr::memrchr(b'\n', before_newline) {
-        Some(i) if tail_start + i as u64 == header_end as u64 => None,
+        // When `i` is the header's own newline, what follows is the only record.
         Some(i) => Some(&before_newline[i + 1..]),
         None if tail_start == 0 => None, // the header is the only line
         None => return Ok(None),         // a last line longer than PEEK
@@ -147,6 +147,10 @@ mod tests {
         // The header lags behind appended records, or is ahead of them.
         assert_eq!(point("3 V7 N2\n1 :a\n9 :b\n"), at(7, 10));
         assert_eq!(point("3 V7 N40\n1 :a\n9 :b\n"), at(7, 40));
+        // A single record after the header counts too (the file was rewritten
+        // empty, then one message was appended).
+        assert_eq!(point("3 V7 N3 Gab\n3 :c\n"), at(7, 4));
+        assert_eq!(point("3 V7 N1\n5 :a\n"), at(7, 6));
     }
 
     #[test]
