@@ -617,3 +617,43 @@ fn rfc9051_sample_session() {
     );
     assert!(t.text().contains("* 18 EXISTS\r\n"));
 }
+
+#[test]
+fn the_application_closes_with_a_plain_or_a_coded_bye() {
+    use imap_proto::server::{Output, Server, Status};
+    use imap_proto::types::Code;
+
+    let drain = |server: &mut Server| {
+        let mut out = Vec::new();
+        let mut events = Vec::new();
+        loop {
+            match server.poll_output() {
+                Output::Transmit(b) => out.extend_from_slice(&b),
+                Output::Event(e) => events.push(e),
+                Output::NeedInput => return (String::from_utf8(out).unwrap(), events),
+            }
+        }
+    };
+    let now = std::time::Instant::now();
+
+    let mut plain = Server::new(open_config(), now);
+    drain(&mut plain);
+    plain.close("[UNAVAILABLE] is text here");
+    let (text, events) = drain(&mut plain);
+    assert_eq!(text, "* BYE (UNAVAILABLE] is text here\r\n");
+    assert_eq!(events, [Event::Closed(CloseReason::Application)]);
+
+    let mut coded = Server::new(open_config(), now);
+    drain(&mut coded);
+    coded.close_with(Status::ok("Server shutting down").with_code(Code::Unavailable));
+    let (text, events) = drain(&mut coded);
+    assert_eq!(text, "* BYE [UNAVAILABLE] Server shutting down\r\n");
+    assert_eq!(events, [Event::Closed(CloseReason::Application)]);
+    assert!(coded.is_closed());
+    coded.close_with(Status::ok("again"));
+    assert_eq!(
+        drain(&mut coded).0,
+        "",
+        "a closed session sends nothing more"
+    );
+}

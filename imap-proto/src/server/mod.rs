@@ -578,4 +578,11 @@ impl Server {
     pub fn close(&mut self, text: &str) {
         self.close_with_bye(text, CloseReason::Application);
     }
+
+    /// Ends the session from the application side with `* BYE`, carrying the response
+    /// code and text of `status` (e.g. `* BYE [UNAVAILABLE] Server shutting down`); the
+    /// status kind is ignored.
+    pub fn close_with(&mut self, status: Status) {
+        self.close_with_bye_text(status.resp_text(), CloseReason::Application);
+    }
 }
