@@ -20,11 +20,12 @@ mod admin;
 mod config;
 mod delivery;
 mod directory;
-#[allow(dead_code)] // Until the IMAP service is wired in (issue 7, in progress).
+#[allow(dead_code)] // Until the IMAP service is complete (issue 7, in progress).
 mod imap;
 mod listen;
 mod lmtp;
 mod logging;
+mod login;
 mod mx;
 mod pop3;
 mod quickstart;
@@ -39,7 +40,7 @@ use clap::{Parser, Subcommand};
 /// The configuration file used when `--config` is not given.
 const DEFAULT_CONFIG: &str = "postroom-data/postroom.toml";
 
-/// Postroom: an ISPmail-compatible mail server (MX, LMTP, POP3) over Maildir.
+/// Postroom: an ISPmail-compatible mail server (MX, LMTP, POP3, IMAP) over Maildir.
 #[derive(Debug, Parser)]
 #[command(name = "postroom", version, about)]
 struct Cli {

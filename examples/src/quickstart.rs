@@ -222,7 +222,7 @@ fn print_summary(config: &Config, dir: &Path, password: &str) {
     for service in config.listeners.all() {
         let security = match (service.name, service.implicit_tls, config.tls.is_some()) {
             (_, true, _) => "implicit TLS",
-            ("mx", _, true) => "STARTTLS",
+            ("mx" | "imap", _, true) => "STARTTLS",
             ("pop3", _, true) => "STLS",
             _ => "plain",
         };

@@ -36,7 +36,14 @@ pub(crate) async fn check(path: &Path) -> Report {
         if let Err(e) = crate::tls::Tls::load(&tls.certificate, &tls.key) {
             report.problems.push(format!("tls: {e}"));
         }
-    } else if !config.listeners.mx.is_empty() || !config.listeners.pop3.is_empty() {
+    } else if [
+        &config.listeners.mx,
+        &config.listeners.pop3,
+        &config.listeners.imap,
+    ]
+    .iter()
+    .any(|addrs| !addrs.is_empty())
+    {
         report
             .warnings
             .push("no [tls] section: STARTTLS and STLS will not be offered".to_owned());

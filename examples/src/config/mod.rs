@@ -13,6 +13,8 @@
 //! lmtp = ["unix:/var/spool/postfix/private/postroom-lmtp"]
 //! pop3 = ["0.0.0.0:110"]
 //! pop3s = ["0.0.0.0:995"]
+//! imap = ["0.0.0.0:143"]
+//! imaps = ["0.0.0.0:993"]
 //!
 //! [tls]
 //! certificate = "/etc/letsencrypt/live/mail.example.org/fullchain.pem"
@@ -89,6 +91,12 @@ pub(crate) struct Listeners {
     /// POP3 over implicit TLS (standard port 995).
     #[serde(default)]
     pub(crate) pop3s: Vec<ListenAddr>,
+    /// IMAP with STARTTLS (standard port 143).
+    #[serde(default)]
+    pub(crate) imap: Vec<ListenAddr>,
+    /// IMAP over implicit TLS (standard port 993).
+    #[serde(default)]
+    pub(crate) imaps: Vec<ListenAddr>,
 }
 
 /// One service's name and addresses, as iterated by [`Listeners::all`].
@@ -104,7 +112,7 @@ pub(crate) struct Service<'a> {
 
 impl Listeners {
     /// Every service with its addresses, in a fixed order.
-    pub(crate) fn all(&self) -> [Service<'_>; 4] {
+    pub(crate) fn all(&self) -> [Service<'_>; 6] {
         fn service<'a>(
             name: &'static str,
             implicit_tls: bool,
@@ -121,15 +129,19 @@ impl Listeners {
             service("lmtp", false, &self.lmtp),
             service("pop3", false, &self.pop3),
             service("pop3s", true, &self.pop3s),
+            service("imap", false, &self.imap),
+            service("imaps", true, &self.imaps),
         ]
     }
 
-    fn all_mut(&mut self) -> [&mut Vec<ListenAddr>; 4] {
+    fn all_mut(&mut self) -> [&mut Vec<ListenAddr>; 6] {
         [
             &mut self.mx,
             &mut self.lmtp,
             &mut self.pop3,
             &mut self.pop3s,
+            &mut self.imap,
+            &mut self.imaps,
         ]
     }
 }
@@ -428,8 +440,10 @@ impl Config {
                 seen.push(addr);
             }
         }
-        if self.tls.is_none() && !self.listeners.pop3s.is_empty() {
-            problems.push("listeners.pop3s needs a [tls] section".to_owned());
+        for service in self.listeners.all() {
+            if service.implicit_tls && self.tls.is_none() && !service.addrs.is_empty() {
+                problems.push(format!("listeners.{} needs a [tls] section", service.name));
+            }
         }
         if seen.is_empty() {
             problems.push("no listeners are configured".to_owned());

@@ -15,7 +15,7 @@ pub(crate) fn quickstart_toml() -> String {
         r#"# Postroom configuration, written by `postroom quickstart`.
 # Relative paths are relative to this file's directory.
 # For a real deployment copy this file, use the standard ports (25, 24 or a unix
-# socket for LMTP, 110, 995), your Let's Encrypt files, and run
+# socket for LMTP, 110, 995, 143, 993), your Let's Encrypt files, and run
 #   postroom check-config --config FILE && postroom serve --config FILE
 
 # Host name used in greetings and Received: lines.
@@ -26,6 +26,8 @@ mx = ["127.0.0.1:2525"]      # inbound SMTP (STARTTLS)
 lmtp = ["127.0.0.1:2424"]    # LMTP; "unix:/var/spool/postfix/private/postroom-lmtp" also works
 pop3 = ["127.0.0.1:1110"]    # POP3 (STLS)
 pop3s = ["127.0.0.1:1995"]   # POP3 over implicit TLS
+imap = ["127.0.0.1:1143"]    # IMAP (STARTTLS)
+imaps = ["127.0.0.1:1993"]   # IMAP over implicit TLS
 
 [tls]
 certificate = "{CERT_FILE}"  # e.g. /etc/letsencrypt/live/HOST/fullchain.pem

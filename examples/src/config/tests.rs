@@ -35,7 +35,15 @@ fn quickstart_template_parses_and_resolves_relative_paths() {
             ListenAddr::Unix(_) => 0,
         })
         .collect();
-    assert_eq!(ports, [2525, 2424, 1110, 1995]);
+    assert_eq!(ports, [2525, 2424, 1110, 1995, 1143, 1993]);
+    let implicit: Vec<&str> = config
+        .listeners
+        .all()
+        .iter()
+        .filter(|s| s.implicit_tls)
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(implicit, ["pop3s", "imaps"]);
     assert_eq!(config.auth.default_scheme.to_string(), "ARGON2ID");
 }
 
@@ -81,6 +89,8 @@ hostname = "not a host"
 mx = ["127.0.0.1:0", "127.0.0.1:2525"]
 pop3 = ["unix:/tmp/x"]
 pop3s = ["127.0.0.1:2525"]
+imap = ["unix:/tmp/imap"]
+imaps = ["127.0.0.1:2525"]
 [directory]
 url = "redis://localhost"
 [mail]
@@ -94,9 +104,12 @@ recipients = 0
     let expected = [
         "hostname",
         "port 0",
-        "unix sockets are only supported for lmtp",
-        "used by more than one listener",
+        "listeners.pop3: unix sockets are only supported for lmtp",
+        "listeners.imap: unix sockets are only supported for lmtp",
+        "listeners.pop3s: 127.0.0.1:2525 is used by more than one listener",
+        "listeners.imaps: 127.0.0.1:2525 is used by more than one listener",
         "pop3s needs a [tls] section",
+        "imaps needs a [tls] section",
         "directory.url",
         "limits.recipients",
     ];
@@ -107,6 +120,35 @@ recipients = 0
         );
     }
     assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+}
+
+#[test]
+fn imap_listeners_and_the_certificate_implicit_tls_needs() {
+    let text = MINIMAL.replace(
+        "mx = [\"0.0.0.0:25\"]",
+        "imap = [\"0.0.0.0:143\", \"[::]:143\"]\nimaps = [\"0.0.0.0:993\"]",
+    );
+    let Err(ConfigError::Invalid { problems, .. }) = load(&text) else {
+        panic!("imaps without [tls] must be refused");
+    };
+    assert_eq!(problems, ["listeners.imaps needs a [tls] section"]);
+
+    let with_tls = format!("{text}\n[tls]\ncertificate = \"c.pem\"\nkey = \"k.pem\"\n");
+    let config = load(&with_tls).unwrap();
+    assert_eq!(
+        config.listeners.imap,
+        [
+            ListenAddr::Tcp("0.0.0.0:143".parse().unwrap()),
+            ListenAddr::Tcp("[::]:143".parse().unwrap()),
+        ]
+    );
+    assert_eq!(
+        config.listeners.imaps,
+        [ListenAddr::Tcp("0.0.0.0:993".parse().unwrap())]
+    );
+    // STARTTLS is optional: plain IMAP alone needs no certificate.
+    let plain_only = MINIMAL.replace("mx = [\"0.0.0.0:25\"]", "imap = [\"127.0.0.1:143\"]");
+    assert_eq!(load(&plain_only).unwrap().listeners.imap.len(), 1);
 }
 
 #[test]

@@ -103,7 +103,10 @@ pub(crate) fn deliver(
         fsync: true,
         ..DeliveryOptions::default()
     };
-    mailbox.deliver(body.reader(prefix), &options)
+    let delivered = mailbox.deliver(body.reader(prefix), &options)?;
+    // IMAP sessions watching this folder (IDLE) report the new message at once.
+    crate::imap::mailbox::notify_changed(mailbox.path());
+    Ok(delivered)
 }
 
 #[cfg(test)]
@@ -152,6 +155,29 @@ mod tests {
         assert_eq!(text, "X-Trace: 1\r\nSubject: hi\r\n\r\nHello\r\n");
         // A second delivery reuses the Maildir.
         assert_eq!(deliver(&t, "INBOX", Vec::new(), &body).unwrap().uid, 2);
+    }
+
+    #[tokio::test]
+    async fn deliveries_wake_imap_sessions_watching_the_folder() {
+        use crate::imap::mailbox::{Selected, UserStore};
+
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path(), None);
+        let body = spooled(dir.path(), b"Subject: hi\r\n\r\nHello\r\n").await;
+        deliver(&t, "INBOX", Vec::new(), &body).unwrap();
+        let store = UserStore::open(&t.maildir, None).unwrap();
+        let inbox = Selected::open(&store, "INBOX", true).unwrap();
+        let junk = Selected::open(&store, "Junk", true).unwrap();
+        let (inbox_rx, mut junk_rx) = (inbox.watch(), junk.watch());
+
+        deliver(&t, "Junk", Vec::new(), &body).unwrap();
+        assert!(junk_rx.has_changed().unwrap());
+        assert!(!inbox_rx.has_changed().unwrap());
+        junk_rx.mark_unchanged();
+
+        deliver(&t, "INBOX", Vec::new(), &body).unwrap();
+        assert!(inbox_rx.has_changed().unwrap());
+        assert!(!junk_rx.has_changed().unwrap());
     }
 
     #[tokio::test]

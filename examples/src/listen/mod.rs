@@ -6,7 +6,7 @@
 //! - [`Machine`]: the protocol state machine, seen through the driving contract every
 //!   Postroom protocol crate shares (`handle_input`, `handle_timeout`, `poll_timeout`,
 //!   `poll_output`). Adapters for the protocol crates live in the sub-modules
-//!   ([`smtp`] covers SMTP and LMTP, [`pop3`] covers POP3).
+//!   ([`smtp`] covers SMTP and LMTP, [`pop3`] covers POP3, [`imap`] covers IMAP).
 //! - [`Session`]: the service's side of one connection, which answers the machine's
 //!   events. It never sees the socket.
 //!
@@ -15,9 +15,19 @@
 //!
 //! The driver reads at most one buffer at a time and only while the machine waits for
 //! input (never while a decision is pending), writes every transmit in order, runs the
-//! TLS handshake when the machine asks for it, applies the machine's timeouts, and on
-//! shutdown closes the session as soon as it is idle, or after the grace period.
+//! TLS handshake when the machine asks for it, wraps the stream in raw DEFLATE when the
+//! machine starts compression (IMAP COMPRESS, [`deflate`]), applies the machine's
+//! timeouts, and on shutdown closes the session as soon as it is idle, or after the
+//! grace period.
+//!
+//! A session that waits for outside changes (IMAP IDLE, or any selected mailbox) hands
+//! the driver a [`tokio::sync::watch::Receiver`] through [`Session::wait_update`]: while
+//! the machine waits for input, the driver also wakes on a change and every
+//! [`UPDATE_TICK`] (for changes made by other processes, which send no notification),
+//! and lets the session push what changed with [`Session::on_update`].
 
+pub(crate) mod deflate;
+pub(crate) mod imap;
 pub(crate) mod pop3;
 pub(crate) mod smtp;
 
@@ -32,9 +42,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout};
 use tracing::{debug, info, warn};
 
+use self::deflate::DeflateStream;
 use crate::shutdown::Shutdown;
 use crate::tls::{Tls, TlsInfo};
 
@@ -52,6 +64,8 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(300);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest the refusal of a connection over the limits may take.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a session waiting for updates is asked to look for changes anyway.
+pub(crate) const UPDATE_TICK: Duration = Duration::from_secs(1);
 
 /// Anything the driver can read and write: TCP, a Unix socket, or TLS over either.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -70,6 +84,9 @@ pub(crate) enum Output<E> {
     Event(E),
     /// The peer asked for TLS and the go-ahead was queued: hand the stream to TLS.
     StartTls,
+    /// Compression was accepted and its go-ahead queued: from now on both directions
+    /// are raw DEFLATE. The bytes are compressed input already received, inflated first.
+    StartCompression(Bytes),
     /// The session is over (with a description for the log).
     Closed(&'static str),
     /// Nothing more without input, a timeout or a decision.
@@ -157,6 +174,79 @@ pub(crate) trait Session<M: Machine>: Send {
     fn is_idle(&self) -> bool {
         true
     }
+
+    /// A channel announcing outside changes the session wants to report while the
+    /// machine waits for input (asked before every wait). With `Some`, the driver calls
+    /// [`Session::on_update`] when its value changes and every [`UPDATE_TICK`].
+    fn wait_update(&mut self) -> Option<watch::Receiver<u64>> {
+        None
+    }
+
+    /// Looks for changes and hands them to `machine` (e.g. unsolicited responses); the
+    /// driver then drains the machine.
+    fn on_update(&mut self, machine: &mut M) -> impl Future<Output = ()> + Send {
+        let _ = machine;
+        async {}
+    }
+}
+
+/// The driver's hold on a session's update channel between waits.
+struct UpdateWatch {
+    rx: watch::Receiver<u64>,
+    /// The sender still exists (once gone, only the tick remains).
+    open: bool,
+    tick: Duration,
+    next_tick: Instant,
+}
+
+impl UpdateWatch {
+    /// Keeps the current watch if `fresh` is the same channel (so a change seen once is
+    /// not seen again), else starts watching `fresh`.
+    fn refresh(current: &mut Option<Self>, fresh: Option<watch::Receiver<u64>>, tick: Duration) {
+        match fresh {
+            None => *current = None,
+            Some(rx) if current.as_ref().is_some_and(|w| w.rx.same_channel(&rx)) => {}
+            Some(rx) => {
+                *current = Some(Self {
+                    rx,
+                    open: true,
+                    tick,
+                    next_tick: Instant::now() + tick,
+                });
+            }
+        }
+    }
+
+    /// Waits for a change or the next tick.
+    async fn wait(&mut self) {
+        tokio::select! {
+            changed = self.rx.changed(), if self.open => {
+                if changed.is_err() {
+                    self.open = false;
+                }
+            }
+            () = sleep_until(self.next_tick) => {}
+        }
+        self.next_tick = Instant::now() + self.tick;
+    }
+}
+
+/// Waits on `watch`, or forever without one.
+async fn next_update(watch: &mut Option<UpdateWatch>) {
+    match watch {
+        Some(watch) => watch.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Why the driver woke up.
+enum Wake {
+    /// Bytes were read into the buffer.
+    Input(usize),
+    /// The session's update channel changed or ticked.
+    Update,
+    /// A timeout, the grace deadline or the shutdown signal.
+    Timer,
 }
 
 /// A protocol service: makes a machine and a session per connection.
@@ -355,6 +445,7 @@ pub(crate) async fn run_connection<S: Service>(
             tls: shared.tls.as_deref(),
             shutdown: shared.shutdown.clone(),
             grace_deadline: None,
+            update_tick: UPDATE_TICK,
         };
         driver.run(&mut machine, &mut session).await
     }
@@ -383,6 +474,8 @@ struct Driver<'a> {
     shutdown: Shutdown,
     /// When a session that was busy at shutdown is closed anyway.
     grace_deadline: Option<Instant>,
+    /// How often a session waiting for updates is polled ([`UPDATE_TICK`]).
+    update_tick: Duration,
 }
 
 impl Driver<'_> {
@@ -393,6 +486,7 @@ impl Driver<'_> {
         session: &mut S,
     ) -> io::Result<&'static str> {
         let mut buf = vec![0; READ_SIZE];
+        let mut updates = None;
         loop {
             machine.handle_timeout(std::time::Instant::now());
             if let Some(reason) = self.drain(machine, session).await? {
@@ -406,20 +500,24 @@ impl Driver<'_> {
                 self.grace_deadline
                     .get_or_insert_with(|| Instant::now() + self.shutdown.grace());
             }
+            UpdateWatch::refresh(&mut updates, session.wait_update(), self.update_tick);
             let deadline = machine.poll_timeout().map(Instant::from_std);
             let wake = earliest(deadline, self.grace_deadline);
             let mut shutdown = self.shutdown.clone();
-            tokio::select! {
-                read = self.stream.read(&mut buf) => {
-                    let n = read?;
-                    if n == 0 {
-                        return Ok("peer closed the connection");
-                    }
+            let woke = tokio::select! {
+                read = self.stream.read(&mut buf) => Wake::Input(read?),
+                () = next_update(&mut updates), if updates.is_some() => Wake::Update,
+                () = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => Wake::Timer,
+                () = shutdown.requested(), if !self.shutdown.is_requested() => Wake::Timer,
+            };
+            match woke {
+                Wake::Input(0) => return Ok("peer closed the connection"),
+                Wake::Input(n) => {
                     machine.handle_timeout(std::time::Instant::now());
                     machine.handle_input(&buf[..n]);
                 }
-                () = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {}
-                () = shutdown.requested(), if !self.shutdown.is_requested() => {}
+                Wake::Update => session.on_update(machine).await,
+                Wake::Timer => {}
             }
         }
     }
@@ -446,6 +544,12 @@ impl Driver<'_> {
                 Output::StartTls => {
                     self.flush().await?;
                     self.start_tls(machine, session).await?;
+                }
+                Output::StartCompression(pending) => {
+                    // The go-ahead leaves uncompressed; everything after it is deflated.
+                    self.flush().await?;
+                    let plain = std::mem::replace(&mut self.stream, placeholder_stream());
+                    self.stream = Box::new(DeflateStream::new(plain, pending));
                 }
                 Output::Closed(reason) => {
                     self.flush().await?;
@@ -479,10 +583,7 @@ impl Driver<'_> {
         let Some(tls) = self.tls else {
             return Err(io::Error::other("STARTTLS without a certificate"));
         };
-        let plain = std::mem::replace(
-            &mut self.stream,
-            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink())),
-        );
+        let plain = std::mem::replace(&mut self.stream, placeholder_stream());
         let (stream, info) = handshake(tls, plain).await?;
         self.stream = stream;
         machine.tls_established();
@@ -501,6 +602,11 @@ impl Driver<'_> {
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "flush timed out"))?
     }
+}
+
+/// Stands in for the stream while it is being wrapped (TLS, DEFLATE).
+fn placeholder_stream() -> BoxStream {
+    Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()))
 }
 
 fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {

@@ -104,6 +104,7 @@ pub(crate) async fn serve_until(
     ));
     let lmtp = Arc::new(crate::lmtp::service(config, Arc::clone(&delivery)));
     let pop3 = Arc::new(crate::pop3::Pop3Service::new(config, directory.clone()));
+    let imap = Arc::new(crate::imap::ImapService::new(config, directory.clone()));
     let mut loops = JoinSet::new();
     for service in config.listeners.all() {
         for addr in service.addrs {
@@ -136,6 +137,15 @@ pub(crate) async fn serve_until(
                         listener,
                         service.implicit_tls,
                         Arc::clone(&pop3),
+                        shared,
+                    ));
+                }
+                "imap" | "imaps" => {
+                    loops.spawn(accept_loop(
+                        service.name,
+                        listener,
+                        service.implicit_tls,
+                        Arc::clone(&imap),
                         shared,
                     ));
                 }

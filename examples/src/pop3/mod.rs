@@ -4,7 +4,7 @@
 //! [listen](crate::listen) driver.
 //!
 //! - **Logins**: USER/PASS and SASL `PLAIN`, `LOGIN` and `SCRAM-SHA-256`, against the
-//!   directory's `{SCHEME}` hashes ([`login`]). Plaintext logins (USER/PASS, PLAIN,
+//!   directory's `{SCHEME}` hashes ([`crate::login`]). Plaintext logins (USER/PASS, PLAIN,
 //!   LOGIN) are refused before TLS, except from loopback when
 //!   `auth.allow_plaintext_auth_on_loopback` is set. SCRAM is always offered, but it
 //!   can only succeed for users whose stored password is `{SCRAM-SHA-256}` or
@@ -25,7 +25,6 @@
 //! - **DELE** is committed only by QUIT (UPDATE state); a session that ends any other
 //!   way deletes nothing.
 
-mod login;
 mod maildrop;
 mod session;
 
@@ -39,8 +38,8 @@ use pop3_proto::server::{Config as Pop3Config, Server};
 use crate::config::Config;
 use crate::directory::Directory;
 use crate::listen::{self, Peer, Service};
+use crate::login::Authenticator;
 
-use self::login::Authenticator;
 use self::maildrop::LockTable;
 pub(crate) use self::session::Pop3Session;
 
@@ -86,6 +85,7 @@ impl Pop3Service {
         pop3.auth_mechanisms = MECHANISMS.iter().map(|m| (*m).to_owned()).collect();
         pop3.timeouts.idle = config.limits.idle_timeout();
         let auth = Authenticator::new(
+            "pop3",
             directory.clone(),
             config.limits.auth_concurrency,
             config

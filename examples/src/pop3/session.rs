@@ -11,10 +11,10 @@ use tokio::io::AsyncReadExt;
 use tracing::{info, warn};
 
 use super::Shared;
-use super::login::{SaslExchange, SaslOutcome, Verdict};
 use super::maildrop::Maildrop;
 use crate::listen::{Flow, Peer, Session};
 use crate::logging::sanitize;
+use crate::login::{SaslExchange, SaslOutcome, Verdict};
 
 /// How much of a message is read and sent per step of a RETR or TOP.
 const CHUNK: usize = 64 * 1024;

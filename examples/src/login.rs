@@ -1,5 +1,6 @@
-//! Checking credentials for POP3: USER/PASS and the SASL exchanges, against the
-//! directory's stored hashes, on the blocking pool with bounded concurrency.
+//! Checking credentials for POP3 and IMAP: passwords (USER/PASS, LOGIN) and the SASL
+//! exchanges, against the directory's stored hashes, on the blocking pool with bounded
+//! concurrency.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub(crate) enum Verdict {
 
 /// Verifies passwords off the async workers, at most `concurrency` at once.
 pub(crate) struct Authenticator {
+    /// The service name for log lines (`pop3`, `imap`).
+    service: &'static str,
     directory: Directory,
     permits: Arc<Semaphore>,
     /// The policy to re-hash weaker passwords with, if upgrades are on.
@@ -36,14 +39,16 @@ pub(crate) struct Authenticator {
 }
 
 impl Authenticator {
-    /// An authenticator over `directory`.
+    /// An authenticator over `directory` for `service` (named in log lines).
     pub(crate) fn new(
+        service: &'static str,
         directory: Directory,
         concurrency: usize,
         upgrade: Option<HashPolicy>,
         failure_delay: Duration,
     ) -> Self {
         Self {
+            service,
             directory,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             upgrade,
@@ -66,11 +71,11 @@ impl Authenticator {
         match self.directory.lookup_user(name).await {
             Ok(found) => Ok(found),
             Err(e @ DirectoryError::BadStoredPassword { .. }) => {
-                warn!("pop3: {e}; the login is refused");
+                warn!("{}: {e}; the login is refused", self.service);
                 Ok(None)
             }
             Err(e) => {
-                warn!("pop3: directory lookup failed: {e}");
+                warn!("{}: directory lookup failed: {e}", self.service);
                 Err(())
             }
         }
@@ -125,6 +130,7 @@ impl Authenticator {
         let permits = Arc::clone(&self.permits);
         let email = user.email.clone();
         let old = user.password.as_str().to_owned();
+        let service = self.service;
         tokio::spawn(async move {
             let Ok(permit) = permits.acquire_owned().await else {
                 return;
@@ -132,8 +138,10 @@ impl Authenticator {
             let hashed = tokio::task::spawn_blocking(move || policy.hash(password.as_bytes()));
             let new = match hashed.await {
                 Ok(Ok(new)) => new,
-                Ok(Err(e)) => return warn!("pop3: cannot re-hash the password of <{email}>: {e}"),
-                Err(e) => return warn!("pop3: cannot re-hash the password of <{email}>: {e}"),
+                Ok(Err(e)) => {
+                    return warn!("{service}: cannot re-hash the password of <{email}>: {e}");
+                }
+                Err(e) => return warn!("{service}: cannot re-hash the password of <{email}>: {e}"),
             };
             drop(permit);
             // Skip the upgrade if the password was changed meanwhile.
@@ -143,7 +151,7 @@ impl Authenticator {
             }
             match directory.set_password(&email, &new).await {
                 Ok(()) => info!("password hash of <{email}> upgraded to {}", new.spec()),
-                Err(e) => warn!("pop3: cannot store the upgraded hash of <{email}>: {e}"),
+                Err(e) => warn!("{service}: cannot store the upgraded hash of <{email}>: {e}"),
             }
         });
     }
@@ -245,8 +253,9 @@ impl SaslExchange {
                         return self.failure();
                     };
                     return match success.final_data {
-                        // POP3 cannot carry data with +OK (RFC 5034 section 4): send it
-                        // as a last challenge, to be answered with an empty line.
+                        // Neither POP3's +OK (RFC 5034 section 4) nor IMAP's tagged OK
+                        // carries SASL data: send it as a last challenge, to be answered
+                        // with an empty line.
                         Some(data) => {
                             self.awaiting_ack = true;
                             SaslOutcome::Challenge(data)
@@ -256,9 +265,9 @@ impl SaslExchange {
                 }
                 ServerStep::Failure(e) => {
                     if !matches!(e, SaslError::AuthenticationFailed) {
-                        info!("pop3: SASL exchange failed: {e}");
+                        info!("{}: SASL exchange failed: {e}", auth.service);
                     }
-                    // POP3 has no way to attach data to -ERR (RFC 5034 section 4): a
+                    // POP3's -ERR and IMAP's NO carry no SASL data (RFC 5034 section 4): a
                     // server-error message such as SCRAM's `e=invalid-proof` goes out as
                     // a last challenge, and the exchange fails on the client's answer.
                     let failure_data = self
@@ -318,7 +327,7 @@ impl SaslExchange {
                 let user = auth.lookup(&authcid).await.ok()?;
                 match user {
                     Some(user) if same_identity(&authcid, authzid.as_deref()) => {
-                        self.secret_answer(user, mechanism)
+                        self.secret_answer(auth.service, user, mechanism)
                     }
                     _ => Answer::UnknownUser,
                 }
@@ -339,7 +348,7 @@ impl SaslExchange {
     /// The secret of `user` for SCRAM: its stored SCRAM keys or cleartext password.
     /// Other schemes cannot serve SCRAM: the exchange then goes on as for an unknown
     /// user and fails at its end, revealing nothing.
-    fn secret_answer(&mut self, user: User, mechanism: Mechanism) -> Answer {
+    fn secret_answer(&mut self, service: &str, user: User, mechanism: Mechanism) -> Answer {
         let usable = user.password.cleartext().is_some()
             || user.password.scram_credentials().is_some_and(|keys| {
                 keys.hash.mechanism_name() == mechanism.name().trim_end_matches("-PLUS")
@@ -349,7 +358,7 @@ impl SaslExchange {
             Answer::Stored(user.password)
         } else {
             info!(
-                "pop3: {} needs a SCRAM or cleartext stored password; <{}> has {}",
+                "{service}: {} needs a SCRAM or cleartext stored password; <{}> has {}",
                 mechanism.name(),
                 sanitize(&user.email),
                 user.password.spec()
