@@ -11,18 +11,26 @@
 //! Strict where it matters for security: a line must end in CRLF (a bare LF ends the line
 //! for framing but makes it invalid, so the session never desynchronises), bare CR and
 //! NUL are rejected, and the text must be UTF-8.
+//!
+//! The parser makes one pass over the line's bytes (see `scan`) and finds the CRLF at its
+//! end by itself: what it accepts is already free of CR, LF and NUL and valid UTF-8. Only
+//! when it rejects a line is the line framed and looked at as a whole again, because a
+//! bad line ending or bad UTF-8 is reported in preference to a syntax error.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{BufMut, BytesMut};
 use memchr::{memchr, memchr3};
 
-use super::DecodeError;
-use super::line::{split_once_byte, words};
 use super::params::{encode_mail_params, encode_rcpt_params, parse_mail_params, parse_rcpt_params};
 use super::path::{encode_path, forward_path, reverse_path};
+use super::scan::{
+    GRAPHIC, Line, MECHANISM, TEXT, all, decimal, skip_spaces, span, trim_end_spaces, word_end,
+};
+use super::{DecodeError, b64};
 use crate::types::{Command, MailFrom, RcptTo};
 
 /// Why a framed command line is invalid, with enough detail to pick a reply code.
@@ -70,10 +78,23 @@ impl CommandError {
 /// Returns the number of bytes consumed (the line and its CRLF). This function does not
 /// limit the line length: a server frames with [`frame_line`](super::frame_line) first.
 pub fn decode_command(buf: &[u8]) -> Result<(usize, Command<'_>), DecodeError> {
+    // The parser finds the CRLF itself; only a line it rejects is framed, to say why.
+    match parse_line(buf) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => decode_invalid(buf),
+    }
+}
+
+/// `decode_command` for a line the parser rejected: it has not ended yet, or it is
+/// reported with the error for the whole line, as [`parse_command_line`] gives it.
+#[cold]
+fn decode_invalid(buf: &[u8]) -> Result<(usize, Command<'_>), DecodeError> {
     let Some(lf) = memchr(b'\n', buf) else {
         return Err(DecodeError::Incomplete);
     };
     let consumed = lf + 1;
+    // The parser reads no further than the first LF, so it rejects the framed line too;
+    // should it not, its answer stands.
     parse_command_line(&buf[..consumed])
         .map(|command| (consumed, command))
         .map_err(|e| DecodeError::Invalid {
@@ -84,131 +105,304 @@ pub fn decode_command(buf: &[u8]) -> Result<(usize, Command<'_>), DecodeError> {
 
 /// Parses one complete, already framed command line (ending in LF, normally CRLF).
 pub fn parse_command_line(line: &[u8]) -> Result<Command<'_>, CommandError> {
-    use CommandErrorKind::{Encoding, LineEnding};
     let content = match line {
         [content @ .., b'\r', b'\n'] => content,
         [.., b'\n'] => {
             return Err(CommandError::new(
-                LineEnding,
+                CommandErrorKind::LineEnding,
                 None,
                 "line must end with CRLF",
             ));
         }
-        _ => return Err(CommandError::new(LineEnding, None, "line has no end")),
+        _ => {
+            return Err(CommandError::new(
+                CommandErrorKind::LineEnding,
+                None,
+                "line has no end",
+            ));
+        }
     };
+    match parse_line(line) {
+        Ok((consumed, command)) if consumed == line.len() => Ok(command),
+        // A CRLF inside the line.
+        Ok(_) => Err(line_error(content).unwrap_or_else(bad_line)),
+        Err(e) => Err(line_error(content).unwrap_or(e)),
+    }
+}
+
+/// What is wrong with the content of a line as a whole (CR, LF, NUL, UTF-8), if anything.
+/// These faults are reported instead of whatever syntax error the parser ran into.
+#[cold]
+fn line_error(content: &[u8]) -> Option<CommandError> {
     if memchr3(b'\r', b'\n', 0, content).is_some() {
-        return Err(CommandError::new(
-            LineEnding,
+        return Some(CommandError::new(
+            CommandErrorKind::LineEnding,
             None,
             "bare CR, LF or NUL in command",
         ));
     }
-    let text = std::str::from_utf8(content)
-        .map_err(|_| CommandError::new(Encoding, None, "command is not valid UTF-8"))?;
-    parse_command_text(text)
+    std::str::from_utf8(content).err().map(|_| {
+        CommandError::new(
+            CommandErrorKind::Encoding,
+            None,
+            "command is not valid UTF-8",
+        )
+    })
 }
 
-/// The command verbs, upper case.
-const VERBS: [&str; 15] = [
-    "EHLO", "HELO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN",
-    "HELP", "STARTTLS", "AUTH",
-];
-
-/// The verb `word` names (case-insensitive), as its upper-case entry in [`VERBS`].
-fn lookup_verb(word: &str) -> Option<&'static str> {
-    // Every verb but STARTTLS has four letters: compare them as one upper-cased word.
-    let Ok(bytes) = <[u8; 4]>::try_from(word.as_bytes()) else {
-        return word.eq_ignore_ascii_case("STARTTLS").then_some("STARTTLS");
-    };
-    let upper = u32::from_be_bytes(bytes.map(|b| b.to_ascii_uppercase()));
-    VERBS
-        .into_iter()
-        .find(|v| v.len() == 4 && v.as_bytes() == upper.to_be_bytes())
+/// The error for a line that is not UTF-8, holds CR, LF or NUL, or has not ended, found
+/// while parsing; `line_error` then reports what exactly is wrong instead.
+fn bad_line() -> CommandError {
+    CommandError::new(
+        CommandErrorKind::Encoding,
+        None,
+        "command is not valid UTF-8",
+    )
 }
 
-fn parse_command_text(text: &str) -> Result<Command<'_>, CommandError> {
-    let (word, args) = match split_once_byte(text, b' ') {
-        Some((w, a)) => (w, a),
-        None => (text, ""),
-    };
-    let Some(verb) = lookup_verb(word) else {
+/// The command verbs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Ehlo,
+    Helo,
+    Lhlo,
+    Mail,
+    Rcpt,
+    Data,
+    Bdat,
+    Rset,
+    Noop,
+    Quit,
+    Vrfy,
+    Expn,
+    Help,
+    StartTls,
+    Auth,
+}
+
+/// A four-letter verb as the little-endian word of its upper-case bytes.
+const fn word(name: &[u8; 4]) -> u32 {
+    u32::from_le_bytes(*name)
+}
+
+const EHLO: u32 = word(b"EHLO");
+const HELO: u32 = word(b"HELO");
+const LHLO: u32 = word(b"LHLO");
+const MAIL: u32 = word(b"MAIL");
+const RCPT: u32 = word(b"RCPT");
+const DATA: u32 = word(b"DATA");
+const BDAT: u32 = word(b"BDAT");
+const RSET: u32 = word(b"RSET");
+const NOOP: u32 = word(b"NOOP");
+const QUIT: u32 = word(b"QUIT");
+const VRFY: u32 = word(b"VRFY");
+const EXPN: u32 = word(b"EXPN");
+const HELP: u32 = word(b"HELP");
+const AUTH: u32 = word(b"AUTH");
+
+/// Bit 5 of every byte: clearing it upper-cases ASCII letters, and no other byte becomes
+/// a letter that way, so a masked comparison with a word of letters ignores case exactly.
+const CASE_BITS: u64 = u64::from_le_bytes([0xDF; 8]);
+
+impl Verb {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ehlo => "EHLO",
+            Self::Helo => "HELO",
+            Self::Lhlo => "LHLO",
+            Self::Mail => "MAIL",
+            Self::Rcpt => "RCPT",
+            Self::Data => "DATA",
+            Self::Bdat => "BDAT",
+            Self::Rset => "RSET",
+            Self::Noop => "NOOP",
+            Self::Quit => "QUIT",
+            Self::Vrfy => "VRFY",
+            Self::Expn => "EXPN",
+            Self::Help => "HELP",
+            Self::StartTls => "STARTTLS",
+            Self::Auth => "AUTH",
+        }
+    }
+
+    /// The verb that is the first word of the line (case-insensitive; it ends at a space
+    /// or at the end of the line), and where its arguments start.
+    fn split(b: &[u8]) -> Option<(Self, usize)> {
+        let first = *b.first_chunk::<4>()?;
+        let args = match b.get(4) {
+            Some(b' ') => 5,
+            Some(b'\r') => 4,
+            _ => return Self::split_starttls(b),
+        };
+        let verb = match u32::from_le_bytes(first) & CASE_BITS as u32 {
+            EHLO => Self::Ehlo,
+            HELO => Self::Helo,
+            LHLO => Self::Lhlo,
+            MAIL => Self::Mail,
+            RCPT => Self::Rcpt,
+            DATA => Self::Data,
+            BDAT => Self::Bdat,
+            RSET => Self::Rset,
+            NOOP => Self::Noop,
+            QUIT => Self::Quit,
+            VRFY => Self::Vrfy,
+            EXPN => Self::Expn,
+            HELP => Self::Help,
+            AUTH => Self::Auth,
+            _ => return None,
+        };
+        Some((verb, args))
+    }
+
+    fn split_starttls(b: &[u8]) -> Option<(Self, usize)> {
+        let word = u64::from_le_bytes(*b.first_chunk::<8>()?);
+        if word & CASE_BITS != u64::from_le_bytes(*b"STARTTLS") {
+            return None;
+        }
+        match b.get(8) {
+            Some(b' ') => Some((Self::StartTls, 9)),
+            Some(b'\r') => Some((Self::StartTls, 8)),
+            _ => None,
+        }
+    }
+}
+
+/// Parses the command line at the start of `b`, which ends at the first CR (that must be
+/// followed by LF); the number of bytes it occupies and the command.
+fn parse_line(b: &[u8]) -> Result<(usize, Command<'_>), CommandError> {
+    let Some((verb, args)) = Verb::split(b) else {
         return Err(CommandError::new(
             CommandErrorKind::UnknownCommand,
             None,
             "command not recognized",
         ));
     };
-    let syntax = |reason| CommandError::new(CommandErrorKind::Syntax, Some(verb), reason);
-    let trimmed = args.trim_matches(' ');
-    let no_args = |command: Command<'static>| {
-        if trimmed.is_empty() {
-            Ok(command)
-        } else {
-            Err(syntax("command takes no arguments"))
-        }
+    let mut line = Line::new(b);
+    let syntax = |reason| CommandError::new(CommandErrorKind::Syntax, Some(verb.name()), reason);
+    let no_args = |command: fn() -> Command<'static>| {
+        let end = line_end(b, skip_spaces(b, args))
+            .ok_or_else(|| syntax("command takes no arguments"))?;
+        Ok((end, command()))
     };
     match verb {
-        "EHLO" => hello(trimmed)
-            .map(Command::Ehlo)
-            .ok_or_else(|| syntax("Syntax: EHLO hostname")),
-        "HELO" => hello(trimmed)
-            .map(Command::Helo)
-            .ok_or_else(|| syntax("Syntax: HELO hostname")),
-        "LHLO" => hello(trimmed)
-            .map(Command::Lhlo)
-            .ok_or_else(|| syntax("Syntax: LHLO hostname")),
-        "MAIL" => parse_mail(args).map(Command::Mail),
-        "RCPT" => parse_rcpt(args).map(Command::Rcpt),
-        "DATA" => no_args(Command::Data),
-        "RSET" => no_args(Command::Rset),
-        "QUIT" => no_args(Command::Quit),
-        "STARTTLS" => no_args(Command::StartTls),
-        "NOOP" => Ok(Command::Noop(optional_text(trimmed))),
-        "HELP" => Ok(Command::Help(optional_text(trimmed))),
-        "VRFY" => optional_text(trimmed)
-            .map(Command::Vrfy)
+        Verb::Mail => parse_mail(&mut line, args),
+        Verb::Rcpt => parse_rcpt(&mut line, args),
+        Verb::Auth => parse_auth(&mut line, args),
+        Verb::Ehlo => {
+            hello(&mut line, args, Command::Ehlo).ok_or_else(|| syntax("Syntax: EHLO hostname"))
+        }
+        Verb::Helo => {
+            hello(&mut line, args, Command::Helo).ok_or_else(|| syntax("Syntax: HELO hostname"))
+        }
+        Verb::Lhlo => {
+            hello(&mut line, args, Command::Lhlo).ok_or_else(|| syntax("Syntax: LHLO hostname"))
+        }
+        Verb::Data => no_args(|| Command::Data),
+        Verb::Rset => no_args(|| Command::Rset),
+        Verb::Quit => no_args(|| Command::Quit),
+        Verb::StartTls => no_args(|| Command::StartTls),
+        Verb::Noop => optional_text(&mut line, args, Command::Noop).ok_or_else(bad_line),
+        Verb::Help => optional_text(&mut line, args, Command::Help).ok_or_else(bad_line),
+        Verb::Vrfy => required_text(&mut line, args, Command::Vrfy)
             .ok_or_else(|| syntax("Syntax: VRFY address")),
-        "EXPN" => optional_text(trimmed)
-            .map(Command::Expn)
-            .ok_or_else(|| syntax("Syntax: EXPN list")),
-        "BDAT" => parse_bdat(trimmed).ok_or_else(|| syntax("Syntax: BDAT size [LAST]")),
-        "AUTH" => parse_auth(trimmed),
-        _ => unreachable!("every entry of VERBS has a branch"),
+        Verb::Expn => {
+            required_text(&mut line, args, Command::Expn).ok_or_else(|| syntax("Syntax: EXPN list"))
+        }
+        Verb::Bdat => parse_bdat(b, args).ok_or_else(|| syntax("Syntax: BDAT size [LAST]")),
     }
+}
+
+/// The end of the line if its CRLF is at `at`.
+#[inline]
+fn line_end(b: &[u8], at: usize) -> Option<usize> {
+    (b.get(at..at + 2) == Some(b"\r\n")).then_some(at + 2)
+}
+
+/// Whether `at` is where a word ends: at a space or at the end of the line.
+#[inline]
+fn is_word_end(b: &[u8], at: usize) -> bool {
+    matches!(b.get(at), Some(b' ' | b'\r'))
 }
 
 /// The argument of EHLO/HELO/LHLO: one word of printable text.
-fn hello(arg: &str) -> Option<Cow<'_, str>> {
-    let printable_ascii = arg.bytes().all(|b| b.is_ascii_graphic());
-    let valid =
-        !arg.is_empty() && (printable_ascii || arg.chars().all(|c| !c.is_control() && c != ' '));
-    valid.then_some(Cow::Borrowed(arg))
-}
-
-fn optional_text(arg: &str) -> Option<Cow<'_, str>> {
-    let printable_ascii = arg.bytes().all(|b| matches!(b, b' '..=b'~'));
-    let valid = !arg.is_empty() && (printable_ascii || !arg.chars().any(char::is_control));
-    valid.then_some(Cow::Borrowed(arg))
-}
-
-/// Splits `FROM:`/`TO:` (any case) followed by optional spaces or tabs (accepted for
-/// real-world clients).
-fn after_keyword<'t>(args: &'t str, keyword: &'static str) -> Option<&'t str> {
-    let head = args.as_bytes().get(..keyword.len())?;
-    if !head.eq_ignore_ascii_case(keyword.as_bytes()) {
+fn hello<'a>(
+    line: &mut Line<'a>,
+    args: usize,
+    command: fn(Cow<'a, str>) -> Command<'a>,
+) -> Option<(usize, Command<'a>)> {
+    let b = line.bytes();
+    let start = skip_spaces(b, args);
+    let end = span(b, start, GRAPHIC);
+    let consumed = line_end(b, skip_spaces(b, end))?;
+    if end == start {
         return None;
     }
-    Some(args[keyword.len()..].trim_start_matches([' ', '\t']))
+    let text = line.text(start..end)?;
+    Some((consumed, command(Cow::Borrowed(text))))
 }
 
-/// What follows a path must be nothing or parameters separated by spaces.
-fn params_after_path(rest: &str) -> Option<&str> {
-    (rest.is_empty() || rest.starts_with(' ')).then_some(rest)
+/// Free text (NOOP, HELP): `None` as the text when there is none or when it holds
+/// control characters; `None` as the answer when the line itself is bad (not UTF-8, a
+/// CR, LF or NUL, or no end yet), which `line_error` then reports.
+fn optional_text<'a>(
+    line: &mut Line<'a>,
+    args: usize,
+    command: fn(Option<Cow<'a, str>>) -> Command<'a>,
+) -> Option<(usize, Command<'a>)> {
+    let b = line.bytes();
+    let start = skip_spaces(b, args);
+    let stop = span(b, start, TEXT);
+    if let Some(consumed) = line_end(b, stop) {
+        let text = trim_end_spaces(b, start..stop);
+        if text.is_empty() {
+            return Some((consumed, command(None)));
+        }
+        return Some((consumed, command(Some(Cow::Borrowed(line.text(text)?)))));
+    }
+    // A control character: the text is dropped, but the line must still be sound, so
+    // that a line this parser accepts is always free of CR, LF and NUL and valid UTF-8.
+    let lf = stop + memchr(b'\n', &b[stop..])?;
+    let cr = lf
+        .checked_sub(1)
+        .filter(|&cr| b[cr] == b'\r' && cr >= start)?;
+    if memchr3(b'\r', b'\n', 0, &b[start..cr]).is_some() {
+        return None;
+    }
+    line.text(start..cr)?;
+    Some((lf + 1, command(None)))
 }
 
-fn parse_mail(args: &str) -> Result<MailFrom<'_>, CommandError> {
+/// Free text that must be there and be printable (VRFY, EXPN).
+fn required_text<'a>(
+    line: &mut Line<'a>,
+    args: usize,
+    command: fn(Cow<'a, str>) -> Command<'a>,
+) -> Option<(usize, Command<'a>)> {
+    let b = line.bytes();
+    let start = skip_spaces(b, args);
+    let stop = span(b, start, TEXT);
+    let consumed = line_end(b, stop)?;
+    let text = trim_end_spaces(b, start..stop);
+    if text.is_empty() {
+        return None;
+    }
+    Some((consumed, command(Cow::Borrowed(line.text(text)?))))
+}
+
+/// Splits `FROM:`/`TO:` (any case) at `start` followed by optional spaces or tabs
+/// (accepted for real-world clients); where the path starts.
+fn after_keyword(b: &[u8], start: usize, keyword: &[u8]) -> Option<usize> {
+    let end = start + keyword.len();
+    if !b.get(start..end)?.eq_ignore_ascii_case(keyword) {
+        return None;
+    }
+    let skipped = b[end..].iter().take_while(|&&c| c == b' ' || c == b'\t');
+    Some(end + skipped.count())
+}
+
+fn parse_mail<'a>(line: &mut Line<'a>, args: usize) -> Result<(usize, Command<'a>), CommandError> {
     let verb = Some("MAIL");
-    let rest = after_keyword(args, "FROM:").ok_or_else(|| {
+    let start = after_keyword(line.bytes(), args, b"FROM:").ok_or_else(|| {
         CommandError::new(
             CommandErrorKind::Syntax,
             verb,
@@ -217,19 +411,22 @@ fn parse_mail(args: &str) -> Result<MailFrom<'_>, CommandError> {
     })?;
     let bad_path =
         || CommandError::new(CommandErrorKind::Address, verb, "bad sender address syntax");
-    let (rest, sender) = reverse_path(rest).map_err(|_| bad_path())?;
-    let rest = params_after_path(rest).ok_or_else(bad_path)?;
-    let params = parse_mail_params(rest).map_err(|reason| CommandError {
+    let (end, sender) = reverse_path(line, start).ok_or_else(bad_path)?;
+    // What follows a path must be nothing or parameters separated by spaces.
+    if !is_word_end(line.bytes(), end) {
+        return Err(bad_path());
+    }
+    let (consumed, params) = parse_mail_params(line, end).map_err(|reason| CommandError {
         kind: CommandErrorKind::Parameter,
         verb,
         reason,
     })?;
-    Ok(MailFrom { sender, params })
+    Ok((consumed, Command::Mail(MailFrom { sender, params })))
 }
 
-fn parse_rcpt(args: &str) -> Result<RcptTo<'_>, CommandError> {
+fn parse_rcpt<'a>(line: &mut Line<'a>, args: usize) -> Result<(usize, Command<'a>), CommandError> {
     let verb = Some("RCPT");
-    let rest = after_keyword(args, "TO:").ok_or_else(|| {
+    let start = after_keyword(line.bytes(), args, b"TO:").ok_or_else(|| {
         CommandError::new(CommandErrorKind::Syntax, verb, "Syntax: RCPT TO:<address>")
     })?;
     let bad_path = || {
@@ -239,69 +436,100 @@ fn parse_rcpt(args: &str) -> Result<RcptTo<'_>, CommandError> {
             "bad recipient address syntax",
         )
     };
-    let (rest, recipient) = forward_path(rest).map_err(|_| bad_path())?;
-    let rest = params_after_path(rest).ok_or_else(bad_path)?;
-    let params = parse_rcpt_params(rest).map_err(|reason| CommandError {
+    let (end, recipient) = forward_path(line, start).ok_or_else(bad_path)?;
+    if !is_word_end(line.bytes(), end) {
+        return Err(bad_path());
+    }
+    let (consumed, params) = parse_rcpt_params(line, end).map_err(|reason| CommandError {
         kind: CommandErrorKind::Parameter,
         verb,
         reason,
     })?;
-    Ok(RcptTo { recipient, params })
+    Ok((consumed, Command::Rcpt(RcptTo { recipient, params })))
 }
 
-fn parse_bdat(args: &str) -> Option<Command<'static>> {
-    let mut words = words(args);
-    let size = words.next()?;
-    if size.len() > 20 || !size.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+fn parse_bdat(b: &[u8], args: usize) -> Option<(usize, Command<'static>)> {
+    let start = skip_spaces(b, args);
+    let end = word_end(b, start);
+    let size = decimal(&b[start..end]).ok()??;
+    let mut i = skip_spaces(b, end);
+    let last = b
+        .get(i..i + 4)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"LAST"))
+        && is_word_end(b, i + 4);
+    if last {
+        i = skip_spaces(b, i + 4);
     }
-    let size = size.parse().ok()?;
-    let last = match words.next() {
-        None => false,
-        Some(w) if w.eq_ignore_ascii_case("LAST") => true,
-        Some(_) => return None,
-    };
-    words
-        .next()
-        .is_none()
-        .then_some(Command::Bdat { size, last })
+    Some((line_end(b, i)?, Command::Bdat { size, last }))
+}
+
+/// SASL mechanisms in use, so that their names need neither a UTF-8 check nor, when sent
+/// in lower case, an allocation.
+const MECHANISMS: [&str; 13] = [
+    "PLAIN",
+    "LOGIN",
+    "XOAUTH2",
+    "OAUTHBEARER",
+    "CRAM-MD5",
+    "DIGEST-MD5",
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-1-PLUS",
+    "SCRAM-SHA-256",
+    "SCRAM-SHA-256-PLUS",
+    "EXTERNAL",
+    "ANONYMOUS",
+    "GSSAPI",
+];
+
+/// A mechanism name, upper-cased; `name` is ASCII letters, digits, `-` and `_`.
+fn mechanism_name<'a>(line: &mut Line<'a>, name: Range<usize>) -> Option<Cow<'a, str>> {
+    let bytes = &line.bytes()[name.clone()];
+    if let Some(known) = MECHANISMS
+        .iter()
+        .find(|m| bytes.eq_ignore_ascii_case(m.as_bytes()))
+    {
+        return Some(Cow::Borrowed(known));
+    }
+    if bytes.iter().any(u8::is_ascii_lowercase) {
+        let upper = bytes.iter().map(|&c| char::from(c.to_ascii_uppercase()));
+        return Some(Cow::Owned(upper.collect()));
+    }
+    line.text(name).map(Cow::Borrowed)
 }
 
 /// `AUTH mechanism [initial-response]` (RFC 4954); `=` is an empty initial response.
-fn parse_auth(args: &str) -> Result<Command<'_>, CommandError> {
+fn parse_auth<'a>(line: &mut Line<'a>, args: usize) -> Result<(usize, Command<'a>), CommandError> {
     let syntax = |reason| CommandError::new(CommandErrorKind::Syntax, Some("AUTH"), reason);
-    let mut words = words(args);
-    let mechanism = words
-        .next()
-        .ok_or_else(|| syntax("Syntax: AUTH mechanism [response]"))?;
-    let mech_ok = mechanism.len() <= 20
-        && mechanism
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !mech_ok {
-        return Err(syntax("invalid SASL mechanism name"));
-    }
-    let mechanism = if mechanism.bytes().any(|b| b.is_ascii_lowercase()) {
-        Cow::Owned(mechanism.to_ascii_uppercase())
-    } else {
-        Cow::Borrowed(mechanism)
-    };
-    let initial_response = match words.next() {
-        None => None,
-        Some("=") => Some(Cow::Borrowed(&[][..])),
-        Some(b64) => Some(Cow::Owned(
-            BASE64
-                .decode(b64)
-                .map_err(|_| syntax("invalid base64 in initial response"))?,
-        )),
-    };
-    if words.next().is_some() {
+    let b = line.bytes();
+    let start = skip_spaces(b, args);
+    let end = word_end(b, start);
+    if end == start {
         return Err(syntax("Syntax: AUTH mechanism [response]"));
     }
-    Ok(Command::Auth {
-        mechanism,
-        initial_response,
-    })
+    if end - start > 20 || !all(&b[start..end], MECHANISM) {
+        return Err(syntax("invalid SASL mechanism name"));
+    }
+    let mechanism = mechanism_name(line, start..end).ok_or_else(bad_line)?;
+    let mut i = skip_spaces(b, end);
+    let mut initial_response = None;
+    if b.get(i) != Some(&b'\r') {
+        let end = word_end(b, i);
+        initial_response = Some(match &b[i..end] {
+            b"=" => Cow::Borrowed(&[][..]),
+            b64 => Cow::Owned(
+                b64::decode(b64).ok_or_else(|| syntax("invalid base64 in initial response"))?,
+            ),
+        });
+        i = skip_spaces(b, end);
+    }
+    let consumed = line_end(b, i).ok_or_else(|| syntax("Syntax: AUTH mechanism [response]"))?;
+    Ok((
+        consumed,
+        Command::Auth {
+            mechanism,
+            initial_response,
+        },
+    ))
 }
 
 /// Encodes a command line, with its CRLF, onto `out`.

@@ -60,28 +60,6 @@ pub fn skip_line(buf: &[u8]) -> (usize, bool) {
     }
 }
 
-/// `s.split_once(sep)` for an ASCII separator. Command lines are short, and a plain scan
-/// beats a vectorised search (or the standard library's) that has to be set up first.
-pub(crate) fn split_once_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|b| b == sep)?;
-    Some((&s[..i], &s[i + 1..]))
-}
-
-/// The words of `s` separated by runs of spaces (what `split(' ')` gives, without the
-/// empty ones).
-pub(crate) fn words(s: &str) -> impl Iterator<Item = &str> {
-    let mut rest = s;
-    std::iter::from_fn(move || {
-        rest = rest.trim_start_matches(' ');
-        if rest.is_empty() {
-            return None;
-        }
-        let (word, tail) = split_once_byte(rest, b' ').unwrap_or((rest, ""));
-        rest = tail;
-        Some(word)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,17 +89,5 @@ mod tests {
         assert_eq!(frame_line(b"abcd", 5), LineFrame::Incomplete);
         assert_eq!(skip_line(b"xx\nyy"), (3, true));
         assert_eq!(skip_line(b"xxyy"), (4, false));
-    }
-
-    #[test]
-    fn splits_words() {
-        assert_eq!(split_once_byte("a=b=c", b'='), Some(("a", "b=c")));
-        assert_eq!(split_once_byte("\u{e9}=x", b'='), Some(("\u{e9}", "x")));
-        assert_eq!(split_once_byte("abc", b'='), None);
-        for s in ["", " ", "a", "  a  b   c ", "a b", "\u{e9} x  y"] {
-            let ours: Vec<&str> = words(s).collect();
-            let std: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
-            assert_eq!(ours, std, "{s:?}");
-        }
     }
 }

@@ -3,15 +3,23 @@
 //! Decoders frame first and parse second: they find the end of the line before they look
 //! at its content, so an invalid line is reported together with the number of bytes it
 //! occupies and the caller can skip exactly that line and stay in sync with the peer.
+//! The command parser then makes a single pass over the line's bytes (`scan`).
 
 use std::borrow::Cow;
 
+mod b64;
 mod command;
 mod line;
 mod params;
 mod path;
 mod reply;
+mod scan;
 mod xtext;
+
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod reference;
 
 pub use command::{
     CommandError, CommandErrorKind, decode_command, encode_command, parse_command_line,

@@ -4,136 +4,86 @@
 //! and quoted local parts, domains with UTF-8 labels, address literals (`[192.0.2.1]`,
 //! `[IPv6:2001:db8::1]`, `[tag:content]`), and source routes (`<@a,@b:u@c>`), which are
 //! parsed and dropped.
+//!
+//! The scanners work on the bytes of the line and return where what they matched ends
+//! (`None` when it does not match); the address is cut out of the line's text at the end.
 
-use bytes::{BufMut, BytesMut};
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 
-use nom::IResult;
-use nom::error::{Error, ErrorKind};
+use bytes::{BufMut, BytesMut};
 
+use super::scan::{ATEXT, DCONTENT, LDH, Line, QTEXT, span};
 use crate::types::Address;
 
-// The parsers below scan bytes by hand instead of composing nom combinators: commands are
-// the hot path of a server, and `separated_list1` would allocate for every address.
-// They keep nom's signatures so that they compose like the rest of the codec.
+/// Where the parts of a path's mailbox are in the line.
+struct Mailbox {
+    /// The local part, without its quotes if it was quoted.
+    local: Range<usize>,
+    /// Whether the quoted local part holds backslash escapes.
+    escaped: bool,
+    domain: Range<usize>,
+}
 
-/// A table of the ASCII bytes a grammar rule accepts.
-const fn ascii_set(extra: &[u8], alphanumeric: bool) -> [bool; 128] {
-    let mut set = [false; 128];
-    let mut b = 0;
-    while b < 128 {
-        set[b] = alphanumeric && (b as u8).is_ascii_alphanumeric();
-        b += 1;
+/// `item *("." item)` where `item` gives the end of the item starting at its argument (the
+/// argument itself if there is none). A dot not followed by an item is left unconsumed.
+#[inline]
+fn dotted(b: &[u8], start: usize, item: impl Fn(&[u8], usize) -> usize) -> Option<usize> {
+    let mut end = item(b, start);
+    if end == start {
+        return None;
     }
-    let mut i = 0;
-    while i < extra.len() {
-        set[extra[i] as usize] = true;
-        i += 1;
-    }
-    set
-}
-
-/// `atext` of RFC 5322 (ASCII part).
-const ATEXT: [bool; 128] = ascii_set(b"!#$%&'*+-/=?^_`{|}~", true);
-/// `Let-dig` and `-` (ASCII part).
-const LDH: [bool; 128] = ascii_set(b"-", true);
-
-fn is_utf8_non_ascii(c: char) -> bool {
-    !c.is_ascii() && !c.is_control()
-}
-
-/// Length of the longest prefix of `i` made of ASCII bytes in `set` and non-ASCII,
-/// non-control characters (RFC 6531 allows UTF-8 wherever `atext` or `Let-dig` is).
-fn span(i: &str, set: &[bool; 128]) -> usize {
-    let bytes = i.as_bytes();
-    let mut n = 0;
-    while let Some(&b) = bytes.get(n) {
-        if b.is_ascii() {
-            if !set[usize::from(b)] {
-                break;
-            }
-            n += 1;
-        } else {
-            match i.get(n..).and_then(|rest| rest.chars().next()) {
-                Some(c) if is_utf8_non_ascii(c) => n += c.len_utf8(),
-                _ => break,
-            }
-        }
-    }
-    n
-}
-
-fn fail<T>(i: &str, kind: ErrorKind) -> IResult<&str, T> {
-    Err(nom::Err::Error(Error::new(i, kind)))
-}
-
-/// Splits `i` after `len` bytes, returning (rest, prefix) as nom does.
-fn split(i: &str, len: usize) -> (&str, &str) {
-    let (prefix, rest) = i.split_at(len);
-    (rest, prefix)
-}
-
-/// `item *("." item)` where `item` is the length of a valid item at the start of its
-/// argument (0 if none). A dot not followed by an item is left unconsumed.
-fn dotted(i: &str, item: impl Fn(&str) -> usize) -> IResult<&str, &str> {
-    let mut end = item(i);
-    if end == 0 {
-        return fail(i, ErrorKind::SeparatedList);
-    }
-    while i.as_bytes().get(end) == Some(&b'.') {
-        let next = item(&i[end + 1..]);
-        if next == 0 {
+    while b.get(end) == Some(&b'.') {
+        let next = item(b, end + 1);
+        if next == end + 1 {
             break;
         }
-        end += 1 + next;
+        end = next;
     }
-    Ok(split(i, end))
+    Some(end)
+}
+
+fn atom(b: &[u8], start: usize) -> usize {
+    span(b, start, ATEXT)
 }
 
 /// `Dot-string = Atom *("." Atom)`.
-fn dot_string(i: &str) -> IResult<&str, &str> {
-    dotted(i, |s| span(s, &ATEXT))
+fn dot_string(b: &[u8], start: usize) -> Option<usize> {
+    dotted(b, start, atom)
 }
 
 /// Whether `local` can be written without quotes.
 pub(crate) fn is_dot_string(local: &str) -> bool {
-    matches!(dot_string(local), Ok(("", _)))
+    dot_string(local.as_bytes(), 0) == Some(local.len())
 }
 
-/// `qtextSMTP`: printable ASCII except `"` and `\`, space included, plus UTF-8.
-fn is_qtext(c: char) -> bool {
-    matches!(c, ' '..='~') && c != '"' && c != '\\' || is_utf8_non_ascii(c)
-}
-
-/// `Quoted-string`, returned unescaped.
-fn quoted_string(i: &str) -> IResult<&str, Cow<'_, str>> {
-    let Some(body) = i.strip_prefix('"') else {
-        return fail(i, ErrorKind::Char);
-    };
+/// `Quoted-string`: its end, the range of its content, and whether it holds escapes.
+fn quoted_string(b: &[u8], start: usize) -> Option<(usize, Range<usize>, bool)> {
+    if b.get(start) != Some(&b'"') {
+        return None;
+    }
     let mut escaped = false;
-    let mut chars = body.char_indices();
-    while let Some((pos, c)) = chars.next() {
-        match c {
-            '"' => {
-                let raw = &body[..pos];
-                let rest = &body[pos + 1..];
-                let value = if escaped {
-                    Cow::Owned(unescape(raw))
-                } else {
-                    Cow::Borrowed(raw)
-                };
-                return Ok((rest, value));
+    let mut i = start + 1;
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some((i + 1, start + 1..i, escaped)),
+            b'\\' => {
+                if !matches!(b.get(i + 1), Some(b' '..=b'~')) {
+                    return None;
+                }
+                escaped = true;
+                i += 2;
             }
-            '\\' => match chars.next() {
-                Some((_, ' '..='~')) => escaped = true,
-                _ => return fail(i, ErrorKind::Char),
-            },
-            c if is_qtext(c) => {}
-            _ => return fail(i, ErrorKind::Char),
+            _ => {
+                let end = span(b, i, QTEXT);
+                if end == i {
+                    return None;
+                }
+                i = end;
+            }
         }
     }
-    fail(i, ErrorKind::Char)
 }
 
 fn unescape(raw: &str) -> String {
@@ -148,46 +98,44 @@ fn unescape(raw: &str) -> String {
     out
 }
 
-/// `Local-part = Dot-string / Quoted-string`.
-fn local_part(i: &str) -> IResult<&str, Cow<'_, str>> {
-    match dot_string(i) {
-        Ok((rest, local)) => Ok((rest, Cow::Borrowed(local))),
-        Err(_) => quoted_string(i),
+/// `Local-part = Dot-string / Quoted-string`: its end, its content, and whether it holds
+/// escapes.
+fn local_part(b: &[u8], start: usize) -> Option<(usize, Range<usize>, bool)> {
+    match dot_string(b, start) {
+        Some(end) => Some((end, start..end, false)),
+        None => quoted_string(b, start),
     }
 }
 
-/// Length of the `sub-domain` at the start of `i` (`Let-dig [Ldh-str]`, or a U-label):
-/// no leading or trailing hyphen; 0 if there is none.
-fn label_len(i: &str) -> usize {
-    let n = span(i, &LDH);
-    let l = &i.as_bytes()[..n];
-    if l.first() == Some(&b'-') || l.last() == Some(&b'-') {
-        0
+/// The end of the `sub-domain` starting at `start` (`Let-dig [Ldh-str]`, or a U-label):
+/// no leading or trailing hyphen; `start` if there is none.
+fn label(b: &[u8], start: usize) -> usize {
+    let end = span(b, start, LDH);
+    if end > start && (b[start] == b'-' || b[end - 1] == b'-') {
+        start
     } else {
-        n
+        end
     }
 }
 
 /// `Domain = sub-domain *("." sub-domain)`.
-pub(crate) fn domain(i: &str) -> IResult<&str, &str> {
-    dotted(i, label_len)
+fn domain(b: &[u8], start: usize) -> Option<usize> {
+    dotted(b, start, label)
 }
 
 /// An address literal, brackets included.
-pub(crate) fn address_literal(i: &str) -> IResult<&str, &str> {
-    let bytes = i.as_bytes();
-    if bytes.first() != Some(&b'[') {
-        return fail(i, ErrorKind::Char);
+fn address_literal(b: &[u8], start: usize) -> Option<usize> {
+    if b.get(start) != Some(&b'[') {
+        return None;
     }
-    let dcontent = |b: &u8| b.is_ascii_graphic() && !matches!(b, b'[' | b']' | b'\\');
-    let len = bytes[1..].iter().take_while(|b| dcontent(b)).count();
-    if len == 0 || !is_valid_literal(&i[1..=len]) {
-        return fail(i, ErrorKind::Verify);
+    let end = span(b, start + 1, DCONTENT);
+    // `dcontent` is ASCII, so this conversion cannot fail; literals are rare enough that
+    // converting them on their own costs nothing that matters.
+    let inner = std::str::from_utf8(&b[start + 1..end]).ok()?;
+    if inner.is_empty() || !is_valid_literal(inner) || b.get(end) != Some(&b']') {
+        return None;
     }
-    if bytes.get(len + 1) != Some(&b']') {
-        return fail(i, ErrorKind::Char);
-    }
-    Ok(split(i, len + 2))
+    Some(end + 1)
 }
 
 fn is_valid_literal(inner: &str) -> bool {
@@ -211,77 +159,99 @@ fn is_valid_literal(inner: &str) -> bool {
     }
 }
 
-fn domain_or_literal(i: &str) -> IResult<&str, &str> {
-    if i.starts_with('[') {
-        address_literal(i)
+fn domain_or_literal(b: &[u8], start: usize) -> Option<usize> {
+    if b.get(start) == Some(&b'[') {
+        address_literal(b, start)
     } else {
-        domain(i)
+        domain(b, start)
     }
 }
 
-fn expect(i: &str, c: char) -> IResult<&str, ()> {
-    match i.strip_prefix(c) {
-        Some(rest) => Ok((rest, ())),
-        None => fail(i, ErrorKind::Char),
-    }
-}
-
-/// `Mailbox = Local-part "@" ( Domain / address-literal )`.
-fn mailbox(i: &str) -> IResult<&str, Address<'_>> {
-    let (rest, local_part) = local_part(i)?;
-    let (rest, ()) = expect(rest, '@')?;
-    let (rest, domain) = domain_or_literal(rest)?;
-    let address = Address {
-        local_part,
-        domain: Cow::Borrowed(domain),
-    };
-    Ok((rest, address))
+/// The end of `c` if it is at `at`.
+#[inline]
+fn expect(b: &[u8], at: usize, c: u8) -> Option<usize> {
+    (b.get(at) == Some(&c)).then_some(at + 1)
 }
 
 /// `A-d-l ":"`: a source route, parsed and dropped.
-fn source_route(i: &str) -> IResult<&str, ()> {
-    let (mut rest, ()) = expect(i, '@')?;
+fn source_route(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = expect(b, start, b'@')?;
     loop {
-        (rest, _) = domain_or_literal(rest)?;
-        match rest.strip_prefix(",@") {
-            Some(next) => rest = next,
-            None => return expect(rest, ':'),
+        i = domain_or_literal(b, i)?;
+        if b.get(i..i + 2) == Some(b",@") {
+            i += 2;
+        } else {
+            return expect(b, i, b':');
         }
     }
 }
 
-/// `Path = "<" [ A-d-l ":" ] Mailbox ">"`.
-fn path(i: &str) -> IResult<&str, Address<'_>> {
-    let (mut rest, ()) = expect(i, '<')?;
-    if rest.starts_with('@') {
-        (rest, ()) = source_route(rest)?;
+/// `Path = "<" [ A-d-l ":" ] Mailbox ">"`: its end and its mailbox.
+fn path(b: &[u8], start: usize) -> Option<(usize, Mailbox)> {
+    let mut i = expect(b, start, b'<')?;
+    if b.get(i) == Some(&b'@') {
+        i = source_route(b, i)?;
     }
-    let (rest, address) = mailbox(rest)?;
-    let (rest, ()) = expect(rest, '>')?;
-    Ok((rest, address))
+    let (i, local, escaped) = local_part(b, i)?;
+    let at = expect(b, i, b'@')?;
+    let end = domain_or_literal(b, at)?;
+    let close = expect(b, end, b'>')?;
+    let mailbox = Mailbox {
+        local,
+        escaped,
+        domain: at..end,
+    };
+    Some((close, mailbox))
 }
 
-/// `Reverse-path = Path / "<>"`; `None` is the null path.
-pub(crate) fn reverse_path(i: &str) -> IResult<&str, Option<Address<'_>>> {
-    match i.strip_prefix("<>") {
-        Some(rest) => Ok((rest, None)),
-        None => path(i).map(|(rest, address)| (rest, Some(address))),
-    }
+/// Cuts the address of the path `line[start..end]` out of the line's text.
+fn address<'a>(line: &mut Line<'a>, start: usize, end: usize, m: &Mailbox) -> Option<Address<'a>> {
+    // One conversion for the whole path, the source route included: it may hold UTF-8.
+    let text = line.text(start..end)?;
+    let part = |r: &Range<usize>| text.get(r.start - start..r.end - start);
+    let local = part(&m.local)?;
+    let local_part = if m.escaped {
+        Cow::Owned(unescape(local))
+    } else {
+        Cow::Borrowed(local)
+    };
+    Some(Address {
+        local_part,
+        domain: Cow::Borrowed(part(&m.domain)?),
+    })
 }
 
-/// `Forward-path = Path / "<Postmaster>"` (case-insensitive, no domain).
-pub(crate) fn forward_path(i: &str) -> IResult<&str, Address<'_>> {
+/// `Reverse-path = Path / "<>"` at `start`: its end and the address (`None` for the null
+/// path).
+pub(crate) fn reverse_path<'a>(
+    line: &mut Line<'a>,
+    start: usize,
+) -> Option<(usize, Option<Address<'a>>)> {
+    let b = line.bytes();
+    if b.get(start..start + 2) == Some(b"<>") {
+        return Some((start + 2, None));
+    }
+    let (end, mailbox) = path(b, start)?;
+    Some((end, Some(address(line, start, end, &mailbox)?)))
+}
+
+/// `Forward-path = Path / "<Postmaster>"` (case-insensitive, no domain) at `start`: its
+/// end and the address.
+pub(crate) fn forward_path<'a>(line: &mut Line<'a>, start: usize) -> Option<(usize, Address<'a>)> {
     const POSTMASTER: &[u8] = b"<postmaster>";
-    let bytes = i.as_bytes();
-    if bytes.len() >= POSTMASTER.len() && bytes[..POSTMASTER.len()].eq_ignore_ascii_case(POSTMASTER)
+    let b = line.bytes();
+    let end = start + POSTMASTER.len();
+    if b.get(start..end)
+        .is_some_and(|word| word.eq_ignore_ascii_case(POSTMASTER))
     {
         let address = Address {
-            local_part: Cow::Borrowed(&i[1..POSTMASTER.len() - 1]),
+            local_part: Cow::Borrowed(line.text(start + 1..end - 1)?),
             domain: Cow::Borrowed(""),
         };
-        return Ok((&i[POSTMASTER.len()..], address));
+        return Some((end, address));
     }
-    path(i)
+    let (end, mailbox) = path(b, start)?;
+    Some((end, address(line, start, end, &mailbox)?))
 }
 
 /// Writes `<local@domain>`, quoting the local part when it is not a dot-string, or
@@ -317,8 +287,8 @@ mod tests {
     use super::*;
 
     fn fwd(s: &str) -> Option<(String, String, usize)> {
-        let (rest, a) = forward_path(s).ok()?;
-        Some((a.local_part.into(), a.domain.into(), s.len() - rest.len()))
+        let (end, a) = forward_path(&mut Line::new(s.as_bytes()), 0)?;
+        Some((a.local_part.into(), a.domain.into(), end))
     }
 
     #[test]
@@ -365,10 +335,8 @@ mod tests {
                 "{bad} should not parse"
             );
         }
-        assert_eq!(
-            reverse_path("<>").map(|(r, a)| (r, a.is_none())),
-            Ok(("", true))
-        );
+        let null = reverse_path(&mut Line::new(b"<>"), 0);
+        assert_eq!(null.map(|(end, a)| (end, a.is_none())), Some((2, true)));
     }
 
     #[test]

@@ -4,19 +4,21 @@ use std::borrow::Cow;
 
 use bytes::{BufMut, BytesMut};
 
+use super::scan::{XCHAR, span};
+
 /// Decodes xtext into UTF-8 text without control characters.
 ///
 /// Hex digits are accepted in either case (RFC 3461 asks senders for upper case; being
 /// lenient here is harmless). Returns `None` for malformed escapes, characters outside
 /// xchar, or a decoded value that is not UTF-8 or contains control characters.
 pub fn decode_xtext(input: &str) -> Option<Cow<'_, str>> {
-    if input.is_empty() {
+    let bytes = input.as_bytes();
+    if bytes.is_empty() {
         return None;
     }
-    if !input.bytes().any(|b| b == b'+') {
-        return input.bytes().all(is_xchar).then_some(Cow::Borrowed(input));
+    if span(bytes, 0, XCHAR) == bytes.len() {
+        return Some(Cow::Borrowed(input));
     }
-    let bytes = input.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
