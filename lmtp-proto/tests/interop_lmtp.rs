@@ -11,9 +11,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use interop_support::{
-    KillOnDrop, check_smtp_source_message, example_binary, free_port, run, split_received,
-    start_sink, wait_for_messages, wait_for_port,
+    KillOnDrop, check_smtp_source_message, example_binary, run, split_received, start_sink,
+    wait_for_messages,
 };
+use testkit::{free_port, wait_for_port};
 
 /// argv = port, message file, recipients...; one LMTP transaction, one reply per
 /// recipient checked by smtplib.
