@@ -124,6 +124,7 @@ fn extensions() -> Vec<Capability<'static>> {
         Capability::UidPlus,
         Capability::Move,
         Capability::SpecialUse,
+        Capability::CreateSpecialUse,
         Capability::ListExtended,
         Capability::ListStatus,
         Capability::ESearch,
@@ -136,6 +137,8 @@ fn extensions() -> Vec<Capability<'static>> {
     caps.extend(atom("STORAGE").map(Capability::QuotaRes));
     caps.extend(atom("MESSAGE").map(Capability::QuotaRes));
     caps.push(Capability::Sort);
+    // SORT (DISPLAYFROM) and (DISPLAYTO), RFC 5957.
+    caps.extend(atom("SORT=DISPLAY").map(Capability::Other));
     caps.extend(atom("REFERENCES").map(Capability::Thread));
     caps.extend(atom("ORDEREDSUBJECT").map(Capability::Thread));
     caps.extend([

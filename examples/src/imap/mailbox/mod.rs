@@ -34,6 +34,7 @@ mod modseq;
 mod names;
 mod registry;
 mod selected;
+mod stamp;
 mod user;
 
 #[cfg(test)]

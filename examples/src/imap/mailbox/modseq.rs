@@ -41,6 +41,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use maildir::{Flag, Flags, Mailbox, MailboxView, MessageInfo};
 
 use super::StoreError;
+use super::stamp::DiskStamp;
 
 /// The sidecar file's name.
 pub(crate) const STATE_FILE: &str = "postroom-imap-state";
@@ -101,6 +102,8 @@ pub(crate) struct FolderState {
     expunged: VecDeque<Expunged>,
     floor: u64,
     floor_uid: u32,
+    /// The folder's disk stamp at the last full sync, when it can be trusted.
+    stamp: Option<DiskStamp>,
 }
 
 fn now_millis() -> u64 {
@@ -146,6 +149,7 @@ impl FolderState {
             expunged: VecDeque::new(),
             floor: 0,
             floor_uid: 1,
+            stamp: None,
         }
     }
 
@@ -166,14 +170,23 @@ impl FolderState {
         self.expunged.clear();
         self.uid_validity = uid_validity;
         self.uid_next = uid_next;
-        self.highest_modseq = self.highest_modseq.max(now_millis());
+        // One above everything handed out before, so that a client that knew the old
+        // HIGHESTMODSEQ is below the floor even when the clock has not moved past it.
+        self.highest_modseq = self.highest_modseq.max(now_millis()) + 1;
         self.floor = self.highest_modseq;
         self.floor_uid = uid_next;
         self.jump_pending = false;
     }
 
     /// Brings the state in line with the folder on disk; saves it when anything changed.
+    /// A folder whose [`DiskStamp`] did not change since a settled full sync is not read.
     pub(crate) fn sync(&mut self, mailbox: &Mailbox) -> Result<(), StoreError> {
+        // Read before the sync: a change made during it shows as a new stamp next time.
+        let stamp = DiskStamp::read(mailbox.path());
+        if self.loaded && stamp.is_some() && stamp == self.stamp {
+            return Ok(());
+        }
+        self.stamp = None;
         if !mailbox.path().join("cur").is_dir() {
             return Err(StoreError::NoSuchMailbox);
         }
@@ -186,6 +199,7 @@ impl FolderState {
         if changed {
             self.save()?;
         }
+        self.stamp = stamp.filter(|s| s.is_settled(SystemTime::now()));
         Ok(())
     }
 
@@ -579,6 +593,10 @@ mod tests {
         let b = s.next_modseq();
         assert!(b > a && b >= now_millis() - 60_000);
         s.reset(8, 1);
+        assert!(
+            s.floor > b,
+            "a client that knew {b} must be below the floor"
+        );
         assert!(s.next_modseq() > b);
         assert_eq!(
             sorted_keywords(vec!["b".into(), "A".into(), "a".into()]),

@@ -19,7 +19,8 @@ fn quota_response(mail: &Mail) -> Result<Option<Untagged<'static>>, Status> {
     if let Some(limit) = usage.limits.bytes {
         resources.push(QuotaResource {
             name: Resource::Storage,
-            usage: usage.bytes.div_ceil(1024),
+            // Both rounded down, as Dovecot does, so usage under the limit never shows above it.
+            usage: usage.bytes / 1024,
             limit: limit / 1024,
         });
     }
