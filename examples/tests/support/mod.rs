@@ -6,6 +6,7 @@
     reason = "each test file uses a different part of the helpers"
 )]
 
+pub(crate) mod imap;
 pub(crate) mod pop3;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -68,6 +69,10 @@ pub(crate) struct Postroom {
     pub(crate) pop3: SocketAddr,
     /// The POP3S (implicit TLS) listener, if TLS is on.
     pub(crate) pop3s: Option<SocketAddr>,
+    /// The IMAP listener (STARTTLS when TLS is on).
+    pub(crate) imap: SocketAddr,
+    /// The IMAPS (implicit TLS) listener, if TLS is on.
+    pub(crate) imaps: Option<SocketAddr>,
     /// The LMTP Unix socket, if configured.
     pub(crate) lmtp_socket: Option<PathBuf>,
     /// The certificate (PEM), if TLS is on.
@@ -93,15 +98,23 @@ impl Postroom {
         let pop3s = options
             .tls
             .then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
+        let imap = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let imaps = options
+            .tls
+            .then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
         let lmtp_socket = options.lmtp_unix.then(|| dir.path().join("lmtp.sock"));
         let cert = options.tls.then(|| write_certificate(dir.path()));
         let mut lmtp_listeners = format!("\"{lmtp}\"");
         if let Some(socket) = &lmtp_socket {
             lmtp_listeners.push_str(&format!(", \"unix:{}\"", socket.display()));
         }
-        let mut pop3_listeners = format!("pop3 = [\"{pop3}\"]\n");
+        let mut reader_listeners = format!("pop3 = [\"{pop3}\"]\n");
         if let Some(pop3s) = pop3s {
-            pop3_listeners.push_str(&format!("pop3s = [\"{pop3s}\"]\n"));
+            reader_listeners.push_str(&format!("pop3s = [\"{pop3s}\"]\n"));
+        }
+        reader_listeners.push_str(&format!("imap = [\"{imap}\"]\n"));
+        if let Some(imaps) = imaps {
+            reader_listeners.push_str(&format!("imaps = [\"{imaps}\"]\n"));
         }
         let tls = if options.tls {
             "[tls]\ncertificate = \"cert.pem\"\nkey = \"key.pem\"\n"
@@ -111,7 +124,7 @@ impl Postroom {
         let toml = format!(
             "hostname = \"mx.{DOMAIN}\"\n\
              [listeners]\nmx = [\"{mx}\"]\nlmtp = [{lmtp_listeners}]\n\
-             {pop3_listeners}\
+             {reader_listeners}\
              {tls}\
              [directory]\nurl = \"sqlite://directory.db\"\n\
              [mail]\nvmail = \"vmail\"\n\
@@ -127,6 +140,8 @@ impl Postroom {
             lmtp,
             pop3,
             pop3s,
+            imap,
+            imaps,
             lmtp_socket,
             cert,
             child: None,
@@ -394,5 +409,30 @@ impl<S: Read + Write> LineClient<S> {
     pub(crate) fn code(&mut self, line: &str) -> String {
         let reply = self.command(line);
         reply.chars().take(9).collect()
+    }
+}
+
+/// Runs a client program with a deadline, reading its output as it comes (a large
+/// output must not fill the pipe); kills it (by its own pid) if it overruns.
+pub(crate) fn run_bounded(command: &mut Command, limit: Duration) -> std::process::Output {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the client program runs");
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(limit) {
+        Ok(output) => output.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("{command:?} timed out");
+        }
     }
 }
