@@ -22,10 +22,11 @@ use super::primitives::{
     literal_header, literal_value, mailbox, nstring, number64, nz_number, nz_number64, paren_list,
     paren_list1, sequence_set, sp, tag_value,
 };
+use super::response::capability_list;
 use super::search::{search_keys, search_return_opts, sort_criteria};
 use super::{DecodeError, DecodeOptions};
 use crate::types::{
-    AppendData, AppendMessage, Capability, Command, CommandBody, DateTime, Flag, List, ListPattern,
+    AppendData, AppendMessage, Command, CommandBody, DateTime, Flag, List, ListPattern,
     ListReturnOption, ListSelectOption, Literal, LiteralHeader, MailboxAttribute, NonEmptyVec,
     QResync, QuotaLimit, Resource, Search, Secret, SelectParams, Sort, StatusAttribute,
     StoreAction, Thread, ThreadAlgorithm,
@@ -235,11 +236,11 @@ fn login(i: &[u8]) -> PResult<'_, CommandBody<'_>> {
 }
 
 fn enable(i: &[u8]) -> PResult<'_, CommandBody<'_>> {
-    map_res(many1(preceded(sp, atom)), |caps| {
-        NonEmptyVec::new(caps.into_iter().map(Capability::from_atom).collect())
-            .map(CommandBody::Enable)
-    })
-    .parse(i)
+    let (rest, caps) = capability_list(i)?;
+    match NonEmptyVec::new(caps) {
+        Ok(caps) => Ok((rest, CommandBody::Enable(caps))),
+        Err(_) => fail(i),
+    }
 }
 
 fn select(i: &[u8], examine: bool) -> PResult<'_, CommandBody<'_>> {

@@ -176,6 +176,12 @@ pub fn frame_line(buf: &[u8], max_line: usize) -> Result<usize, DecodeError> {
     }
 }
 
+/// Whether a line (with its line end) ends in a literal header, so that literal data
+/// follows it.
+pub(crate) fn ends_in_literal_header(line: &[u8]) -> bool {
+    literal_header(strip_line_end(line)).is_some()
+}
+
 fn strip_line_end(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)

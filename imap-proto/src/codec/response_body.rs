@@ -6,14 +6,10 @@
 //! (both kept as [`PartKind::Basic`]).
 
 use nom::Parser;
-use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case};
-use nom::combinator::{map, map_res, opt, peek, value};
-use nom::multi::{many1, separated_list1};
-use nom::sequence::{delimited, preceded, terminated};
+use nom::combinator::map;
 
 use super::Encoder;
-use super::primitives::{PResult, istring, nstring, number, sp};
+use super::primitives::{PResult, byte, fail, is_nil, istring, list_of, nstring, number, sp};
 use super::response_common::{number64, too_deep};
 use crate::types::{
     Address, BodyExtension, BodyFields, BodyParam, BodyStructure, Disposition, Envelope,
@@ -21,65 +17,66 @@ use crate::types::{
     MultiPartExtension, PartKind, SinglePart, SinglePartExtension,
 };
 
-fn open(i: &[u8]) -> PResult<'_, ()> {
-    value((), tag(&b"("[..])).parse(i)
+/// `SP x`.
+#[inline]
+fn then_sp<'a, T>(i: &'a [u8], item: impl FnOnce(&'a [u8]) -> PResult<'a, T>) -> PResult<'a, T> {
+    let (i, ()) = sp(i)?;
+    item(i)
 }
 
-fn close(i: &[u8]) -> PResult<'_, ()> {
-    value((), tag(&b")"[..])).parse(i)
-}
-
-fn nil(i: &[u8]) -> PResult<'_, ()> {
-    value((), tag_no_case(&b"NIL"[..])).parse(i)
-}
-
+/// `"(" nstring SP nstring SP nstring SP nstring ")"`.
 fn address(i: &[u8]) -> PResult<'_, Address<'_>> {
-    map(
-        delimited(
-            open,
-            (nstring, sp, nstring, sp, nstring, sp, nstring),
-            close,
-        ),
-        |(name, (), adl, (), mailbox, (), host)| Address {
+    let (i, ()) = byte(i, b'(')?;
+    let (i, name) = nstring(i)?;
+    let (i, adl) = then_sp(i, nstring)?;
+    let (i, mailbox) = then_sp(i, nstring)?;
+    let (i, host) = then_sp(i, nstring)?;
+    let (i, ()) = byte(i, b')')?;
+    Ok((
+        i,
+        Address {
             name,
             adl,
             mailbox,
             host,
         },
-    )
-    .parse(i)
+    ))
 }
 
 /// `"(" 1*address ")" / nil`, tolerating `()` and spaces between addresses.
 fn address_list(i: &[u8]) -> PResult<'_, Vec<Address<'_>>> {
-    alt((
-        value(Vec::new(), nil),
-        delimited(
-            open,
-            map(
-                opt(many1(preceded(opt(sp), address))),
-                Option::unwrap_or_default,
-            ),
-            close,
-        ),
-    ))
-    .parse(i)
+    if is_nil(i) {
+        return Ok((&i[3..], Vec::new()));
+    }
+    let (mut i, ()) = byte(i, b'(')?;
+    let mut out = Vec::new();
+    loop {
+        let next = i.strip_prefix(b" ").unwrap_or(i);
+        if !next.starts_with(b"(") {
+            break;
+        }
+        let (rest, a) = address(next)?;
+        out.push(a);
+        i = rest;
+    }
+    let (i, ()) = byte(i, b')')?;
+    Ok((i, out))
 }
 
 /// `envelope`.
 pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope<'_>> {
-    let (i, ()) = open(i)?;
+    let (i, ()) = byte(i, b'(')?;
     let (i, date) = nstring(i)?;
-    let (i, subject) = preceded(sp, nstring).parse(i)?;
-    let (i, from) = preceded(sp, address_list).parse(i)?;
-    let (i, sender) = preceded(sp, address_list).parse(i)?;
-    let (i, reply_to) = preceded(sp, address_list).parse(i)?;
-    let (i, to) = preceded(sp, address_list).parse(i)?;
-    let (i, cc) = preceded(sp, address_list).parse(i)?;
-    let (i, bcc) = preceded(sp, address_list).parse(i)?;
-    let (i, in_reply_to) = preceded(sp, nstring).parse(i)?;
-    let (i, message_id) = preceded(sp, nstring).parse(i)?;
-    let (i, ()) = close(i)?;
+    let (i, subject) = then_sp(i, nstring)?;
+    let (i, from) = then_sp(i, address_list)?;
+    let (i, sender) = then_sp(i, address_list)?;
+    let (i, reply_to) = then_sp(i, address_list)?;
+    let (i, to) = then_sp(i, address_list)?;
+    let (i, cc) = then_sp(i, address_list)?;
+    let (i, bcc) = then_sp(i, address_list)?;
+    let (i, in_reply_to) = then_sp(i, nstring)?;
+    let (i, message_id) = then_sp(i, nstring)?;
+    let (i, ()) = byte(i, b')')?;
     Ok((
         i,
         Envelope {
@@ -99,178 +96,188 @@ pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope<'_>> {
 
 /// `body-fld-param`, tolerating `()`.
 fn params(i: &[u8]) -> PResult<'_, Vec<BodyParam<'_>>> {
-    let pair = map((istring, sp, istring), |(name, (), value)| BodyParam {
-        name,
-        value,
-    });
-    alt((
-        value(Vec::new(), nil),
-        delimited(
-            open,
-            map(opt(separated_list1(sp, pair)), Option::unwrap_or_default),
-            close,
-        ),
-    ))
-    .parse(i)
+    if is_nil(i) {
+        return Ok((&i[3..], Vec::new()));
+    }
+    list_of(i, |x| {
+        let (x, name) = istring(x)?;
+        let (x, value) = then_sp(x, istring)?;
+        Ok((x, BodyParam { name, value }))
+    })
 }
 
 fn body_fields(i: &[u8]) -> PResult<'_, BodyFields<'_>> {
-    map(
-        (
-            params,
-            preceded(sp, nstring),
-            preceded(sp, nstring),
-            preceded(sp, istring),
-            preceded(sp, number),
-        ),
-        |(params, id, description, encoding, octets)| BodyFields {
+    let (i, params) = params(i)?;
+    let (i, id) = then_sp(i, nstring)?;
+    let (i, description) = then_sp(i, nstring)?;
+    let (i, encoding) = then_sp(i, istring)?;
+    let (i, octets) = then_sp(i, number)?;
+    Ok((
+        i,
+        BodyFields {
             params,
             id,
             description,
             encoding,
             octets,
         },
-    )
-    .parse(i)
+    ))
 }
 
 fn disposition(i: &[u8]) -> PResult<'_, Option<Disposition<'_>>> {
-    alt((
-        value(None, nil),
-        map(
-            delimited(open, (istring, sp, params), close),
-            |(kind, (), params)| Some(Disposition { kind, params }),
-        ),
-    ))
-    .parse(i)
+    if is_nil(i) {
+        return Ok((&i[3..], None));
+    }
+    let (i, ()) = byte(i, b'(')?;
+    let (i, kind) = istring(i)?;
+    let (i, params) = then_sp(i, params)?;
+    let (i, ()) = byte(i, b')')?;
+    Ok((i, Some(Disposition { kind, params })))
 }
 
 fn languages(i: &[u8]) -> PResult<'_, Vec<IString<'_>>> {
-    alt((
-        map(nstring, |s| s.0.into_iter().collect()),
-        delimited(open, separated_list1(sp, istring), close),
-    ))
-    .parse(i)
+    if i.starts_with(b"(") {
+        let (rest, list) = list_of(i, istring)?;
+        if list.is_empty() {
+            return fail(i);
+        }
+        return Ok((rest, list));
+    }
+    let (rest, s) = nstring(i)?;
+    Ok((rest, s.0.into_iter().collect()))
 }
 
-fn body_extension(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, BodyExtension<'_>> {
-    move |i| {
-        let Some(inner) = depth.checked_sub(1) else {
-            return too_deep(i);
-        };
-        alt((
-            map(nstring, BodyExtension::NString),
-            map(number64, BodyExtension::Number),
-            map(
-                map_res(
-                    delimited(open, separated_list1(sp, body_extension(inner)), close),
-                    ExtensionList::new,
-                ),
-                BodyExtension::List,
-            ),
-        ))
-        .parse(i)
+fn body_extension(depth: usize, i: &[u8]) -> PResult<'_, BodyExtension<'_>> {
+    let Some(inner) = depth.checked_sub(1) else {
+        return too_deep(i);
+    };
+    match i.first() {
+        Some(b'(') => {
+            let (rest, items) = extension_list(inner, &i[1..])?;
+            match ExtensionList::new(items) {
+                Ok(list) => Ok((rest, BodyExtension::List(list))),
+                Err(_) => fail(i),
+            }
+        }
+        Some(b) if b.is_ascii_digit() => map(number64, BodyExtension::Number).parse(i),
+        _ => map(nstring, BodyExtension::NString).parse(i),
+    }
+}
+
+/// `body-extension *(SP body-extension) ")"` after the `(`. The first item is always
+/// tried (even at a `)`), so the nesting limit applies to `()` too.
+fn extension_list(depth: usize, mut i: &[u8]) -> PResult<'_, Vec<BodyExtension<'_>>> {
+    let mut items = Vec::new();
+    loop {
+        let (rest, item) = body_extension(depth, i)?;
+        items.push(item);
+        match rest.split_first() {
+            Some((b' ', after)) => i = after,
+            Some((b')', after)) => return Ok((after, items)),
+            _ => return fail(rest),
+        }
     }
 }
 
 /// `[SP dsp [SP lang [SP loc *(SP ext)]]]`.
-fn extension_tail(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, Option<ExtensionTail<'_>>> {
-    move |i| {
-        let (i, Some(disposition)) = opt(preceded(sp, disposition)).parse(i)? else {
-            return Ok((i, None));
-        };
-        let (i, language) = opt(preceded(sp, language_tail(depth))).parse(i)?;
-        Ok((
-            i,
-            Some(ExtensionTail {
-                disposition,
-                language,
-            }),
-        ))
-    }
-}
-
-fn language_tail(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, LanguageTail<'_>> {
-    move |i| {
-        let (i, languages) = languages(i)?;
-        let (i, location) = opt(preceded(sp, location_tail(depth))).parse(i)?;
-        Ok((
-            i,
-            LanguageTail {
-                languages,
-                location,
-            },
-        ))
-    }
-}
-
-fn location_tail(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, LocationTail<'_>> {
-    move |i| {
-        let (mut i, location) = nstring(i)?;
-        let mut extensions = Vec::new();
-        loop {
-            match preceded(sp, body_extension(depth)).parse(i) {
-                Ok((rest, ext)) => {
-                    extensions.push(ext);
-                    i = rest;
-                }
-                Err(nom::Err::Error(_)) => break,
-                Err(e) => return Err(e),
-            }
+fn extension_tail(depth: usize, i: &[u8]) -> PResult<'_, Option<ExtensionTail<'_>>> {
+    let Some(after) = i.strip_prefix(b" ") else {
+        return Ok((i, None));
+    };
+    let (i, disposition) = disposition(after)?;
+    let (i, language) = match i.strip_prefix(b" ") {
+        Some(after) => {
+            let (i, l) = language_tail(depth, after)?;
+            (i, Some(l))
         }
-        Ok((
-            i,
-            LocationTail {
-                location,
-                extensions,
-            },
-        ))
+        None => (i, None),
+    };
+    Ok((
+        i,
+        Some(ExtensionTail {
+            disposition,
+            language,
+        }),
+    ))
+}
+
+fn language_tail(depth: usize, i: &[u8]) -> PResult<'_, LanguageTail<'_>> {
+    let (i, languages) = languages(i)?;
+    let (i, location) = match i.strip_prefix(b" ") {
+        Some(after) => {
+            let (i, l) = location_tail(depth, after)?;
+            (i, Some(l))
+        }
+        None => (i, None),
+    };
+    Ok((
+        i,
+        LanguageTail {
+            languages,
+            location,
+        },
+    ))
+}
+
+fn location_tail(depth: usize, i: &[u8]) -> PResult<'_, LocationTail<'_>> {
+    let (mut i, location) = nstring(i)?;
+    let mut extensions = Vec::new();
+    while let Some(after) = i.strip_prefix(b" ") {
+        let (rest, ext) = body_extension(depth, after)?;
+        extensions.push(ext);
+        i = rest;
     }
+    Ok((
+        i,
+        LocationTail {
+            location,
+            extensions,
+        },
+    ))
 }
 
 /// `body`, at most `depth` levels deep (counting multipart and message nesting and
 /// extension lists); deeper input fails with [`too_deep`].
-pub(crate) fn body(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, BodyStructure<'_>> {
-    move |i| {
-        let Some(inner) = depth.checked_sub(1) else {
-            return too_deep(i);
-        };
-        let (i, ()) = open(i)?;
-        let (i, node) = if peek(open).parse(i).is_ok() {
-            map(multipart(inner), BodyStructure::Multi).parse(i)?
-        } else {
-            map(single_part(inner), BodyStructure::Single).parse(i)?
-        };
-        let (i, ()) = close(i)?;
-        Ok((i, node))
-    }
+///
+/// Every optional part (`[SP x]`) is read when its space is there: a `body` always ends
+/// in `)`, so input where `x` does not parse after the space is invalid either way.
+pub(crate) fn body(depth: usize, i: &[u8]) -> PResult<'_, BodyStructure<'_>> {
+    let Some(inner) = depth.checked_sub(1) else {
+        return too_deep(i);
+    };
+    let (i, ()) = byte(i, b'(')?;
+    let (i, node) = if i.starts_with(b"(") {
+        map(|x| multipart(inner, x), BodyStructure::Multi).parse(i)?
+    } else {
+        map(|x| single_part(inner, x), BodyStructure::Single).parse(i)?
+    };
+    let (i, ()) = byte(i, b')')?;
+    Ok((i, node))
 }
 
-fn multipart(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, MultiPart<'_>> {
-    move |i| {
-        let (i, parts) = many1(terminated(body(depth), opt(sp))).parse(i)?;
-        let (i, subtype) = istring(i)?;
-        let (i, extension) = opt(preceded(sp, multipart_extension(depth))).parse(i)?;
-        match MultiPart::new(parts, subtype, extension) {
-            Ok(multi) => Ok((i, multi)),
-            Err(_) => super::primitives::fail(i),
+fn multipart(depth: usize, mut i: &[u8]) -> PResult<'_, MultiPart<'_>> {
+    // `1*(body [SP])`: nested parts, adjacent or separated by a space.
+    let mut parts = Vec::with_capacity(2);
+    loop {
+        let (rest, part) = body(depth, i)?;
+        parts.push(part);
+        i = rest.strip_prefix(b" ").unwrap_or(rest);
+        if !i.starts_with(b"(") {
+            break;
         }
     }
-}
-
-fn multipart_extension(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, MultiPartExtension<'_>> {
-    move |i| {
-        let (i, params) = params(i)?;
-        let (i, tail) = extension_tail(depth)(i)?;
-        Ok((i, MultiPartExtension { params, tail }))
-    }
-}
-
-fn single_extension(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, SinglePartExtension<'_>> {
-    move |i| {
-        let (i, md5) = nstring(i)?;
-        let (i, tail) = extension_tail(depth)(i)?;
-        Ok((i, SinglePartExtension { md5, tail }))
+    let (i, subtype) = istring(i)?;
+    let (i, extension) = match i.strip_prefix(b" ") {
+        Some(after) => {
+            let (i, params) = params(after)?;
+            let (i, tail) = extension_tail(depth, i)?;
+            (i, Some(MultiPartExtension { params, tail }))
+        }
+        None => (i, None),
+    };
+    match MultiPart::new(parts, subtype, extension) {
+        Ok(multi) => Ok((i, multi)),
+        Err(_) => fail(i),
     }
 }
 
@@ -285,53 +292,58 @@ fn message_subtype(subtype: &IString<'_>) -> Option<MessageSubtype> {
     }
 }
 
-fn single_part(depth: usize) -> impl FnMut(&[u8]) -> PResult<'_, SinglePart<'_>> {
-    move |i| {
-        let (i, media_type) = istring(i)?;
-        let (i, subtype) = preceded(sp, istring).parse(i)?;
-        let (i, fields) = preceded(sp, body_fields).parse(i)?;
-        let is_text = media_type.as_bytes().eq_ignore_ascii_case(b"TEXT");
-        let message = media_type
-            .as_bytes()
-            .eq_ignore_ascii_case(b"MESSAGE")
-            .then(|| message_subtype(&subtype))
-            .flatten();
-        let (i, kind) =
-            if let (true, Ok((rest, lines))) = (is_text, preceded(sp, number64).parse(i)) {
-                (rest, PartKind::Text { subtype, lines })
-            } else if let (Some(sub), true) = (message, peek((sp, open)).parse(i).is_ok()) {
-                let (rest, (env, part, lines)) = (
-                    preceded(sp, envelope),
-                    preceded(sp, body(depth)),
-                    preceded(sp, number64),
-                )
-                    .parse(i)?;
-                let kind = PartKind::Message {
-                    subtype: sub,
-                    envelope: Box::new(env),
-                    body: Box::new(part),
-                    lines,
-                };
-                (rest, kind)
-            } else {
-                (
-                    i,
-                    PartKind::Basic {
-                        media_type,
-                        subtype,
-                    },
-                )
-            };
-        let (i, extension) = opt(preceded(sp, single_extension(depth))).parse(i)?;
-        Ok((
+fn single_part(depth: usize, i: &[u8]) -> PResult<'_, SinglePart<'_>> {
+    let (i, media_type) = istring(i)?;
+    let (i, subtype) = then_sp(i, istring)?;
+    let (i, fields) = then_sp(i, body_fields)?;
+    let is_text = media_type.as_bytes().eq_ignore_ascii_case(b"TEXT");
+    let message = media_type
+        .as_bytes()
+        .eq_ignore_ascii_case(b"MESSAGE")
+        .then(|| message_subtype(&subtype))
+        .flatten();
+    let text_lines = match is_text {
+        true => i.strip_prefix(b" ").and_then(|x| number64(x).ok()),
+        false => None,
+    };
+    let (i, kind) = if let Some((rest, lines)) = text_lines {
+        (rest, PartKind::Text { subtype, lines })
+    } else if let (Some(sub), true) = (message, i.starts_with(b" (")) {
+        let (rest, env) = then_sp(i, envelope)?;
+        let (rest, part) = then_sp(rest, |x| body(depth, x))?;
+        let (rest, lines) = then_sp(rest, number64)?;
+        let kind = PartKind::Message {
+            subtype: sub,
+            envelope: Box::new(env),
+            body: Box::new(part),
+            lines,
+        };
+        (rest, kind)
+    } else {
+        (
             i,
-            SinglePart {
-                kind,
-                fields,
-                extension,
+            PartKind::Basic {
+                media_type,
+                subtype,
             },
-        ))
-    }
+        )
+    };
+    let (i, extension) = match i.strip_prefix(b" ") {
+        Some(after) => {
+            let (i, md5) = nstring(after)?;
+            let (i, tail) = extension_tail(depth, i)?;
+            (i, Some(SinglePartExtension { md5, tail }))
+        }
+        None => (i, None),
+    };
+    Ok((
+        i,
+        SinglePart {
+            kind,
+            fields,
+            extension,
+        },
+    ))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,14 +1,10 @@
 //! Small parsers and writers shared by the response codec modules.
 
 use nom::Parser;
-use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
-use nom::character::complete::digit1;
-use nom::combinator::{map_res, not, opt, peek, value};
 use nom::error::{Error, ErrorKind};
-use nom::sequence::preceded;
 
 use super::Encoder;
-use super::primitives::{PResult, quoted, sp};
+use super::primitives::{PResult, WORD, fail, is, is_nil, number_u64, quoted, word_no_case};
 use crate::types::Delimiter;
 
 /// Default nesting limit for BODYSTRUCTURE, THREAD and extension values.
@@ -30,46 +26,44 @@ pub(crate) fn is_too_deep(e: &nom::Err<Error<&[u8]>>) -> bool {
 /// A number of up to 64 bits. RFC 9051's `number64` stops at 2^63 - 1; larger values are
 /// accepted so that every `u64` a peer or the application produces reads back.
 pub(crate) fn number64(i: &[u8]) -> PResult<'_, u64> {
-    map_res(digit1, |d: &[u8]| {
-        std::str::from_utf8(d)
-            .map_err(|_| ())
-            .and_then(|s| s.parse::<u64>().map_err(|_| ()))
-    })
-    .parse(i)
+    number_u64(i)
 }
 
 /// A keyword (case-insensitive) that must not run on into more atom characters.
 pub(crate) fn keyword<'a>(
     word: &'static str,
 ) -> impl Parser<&'a [u8], Output = (), Error = Error<&'a [u8]>> {
-    value(
-        (),
-        (
-            tag_no_case(word.as_bytes()),
-            not(peek(take_while1(|b: u8| {
-                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'=')
-            }))),
-        ),
-    )
+    move |i| keyword_at(i, word.as_bytes())
+}
+
+/// Consumes `word`, compared in any case, when it is a whole word: not followed by a
+/// letter, digit, `.`, `-`, `_` or `=`.
+#[inline]
+pub(crate) fn keyword_at<'a>(i: &'a [u8], word: &[u8]) -> PResult<'a, ()> {
+    let (rest, ()) = word_no_case(i, word)?;
+    match rest.first() {
+        Some(&b) if is(b, WORD) => fail(i),
+        _ => Ok((rest, ())),
+    }
 }
 
 /// End of a response line: optional trailing spaces (some servers send them), optional
 /// CR, LF.
 pub(crate) fn line_end(i: &[u8]) -> PResult<'_, ()> {
-    value(
-        (),
-        (
-            take_while(|b| b == b' '),
-            opt(tag(&b"\r"[..])),
-            tag(&b"\n"[..]),
-        ),
-    )
-    .parse(i)
+    let spaces = i.iter().take_while(|&&b| b == b' ').count();
+    match &i[spaces..] {
+        [b'\n', rest @ ..] | [b'\r', b'\n', rest @ ..] => Ok((rest, ())),
+        _ => fail(i),
+    }
 }
 
 /// `nil`.
 pub(crate) fn nil(i: &[u8]) -> PResult<'_, ()> {
-    value((), tag_no_case(&b"NIL"[..])).parse(i)
+    if is_nil(i) {
+        Ok((&i[3..], ()))
+    } else {
+        fail(i)
+    }
 }
 
 /// `DQUOTE QUOTED-CHAR DQUOTE / nil`: a hierarchy delimiter.
@@ -83,9 +77,9 @@ pub(crate) fn delimiter(i: &[u8]) -> PResult<'_, Option<Delimiter>> {
     match (chars.next(), chars.next()) {
         (Some(c), None) => match Delimiter::new(c) {
             Ok(d) => Ok((rest, Some(d))),
-            Err(_) => super::primitives::fail(i),
+            Err(_) => fail(i),
         },
-        _ => super::primitives::fail(i),
+        _ => fail(i),
     }
 }
 
@@ -95,16 +89,17 @@ pub(crate) fn sp_items<'a, T>(
     mut i: &'a [u8],
 ) -> PResult<'a, Vec<T>> {
     let mut out = Vec::new();
-    loop {
-        match preceded(sp, |x| item.parse(x)).parse(i) {
+    while let Some(after) = i.strip_prefix(b" ") {
+        match item.parse(after) {
             Ok((rest, v)) => {
                 out.push(v);
                 i = rest;
             }
-            Err(nom::Err::Error(_)) => return Ok((i, out)),
+            Err(nom::Err::Error(_)) => break,
             Err(e) => return Err(e),
         }
     }
+    Ok((i, out))
 }
 
 /// Writes a quoted string of text that is known to be quotable (no CR, LF or NUL).

@@ -2,19 +2,19 @@
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take_while1};
-use nom::combinator::{map, map_res, opt, peek, value};
-use nom::multi::{many1, separated_list1};
+use nom::bytes::complete::tag;
+use nom::combinator::{map, map_res, opt, value};
+use nom::multi::many1;
 use nom::sequence::{delimited, preceded, terminated};
 
 use super::Encoder;
 use super::primitives::{
-    PResult, astring, atom, fail, flag_list, istring, mailbox, nstring, number, nz_number,
-    paren_list, paren_list1, sequence_set, sp,
+    ATOM, PResult, WORD, astring, atom, byte, fail, flag_list, istring, list_of, mailbox, nstring,
+    number, nz_number, paren_list, paren_list1, run1, sequence_set, sp, span, upper,
 };
-use super::response::{capability, capability_data, put_capabilities};
+use super::response::{capability_data, capability_list, put_capabilities};
 use super::response_common::{
-    delimiter, keyword, nil, number64, put_delimiter, sp_items, too_deep,
+    delimiter, keyword, keyword_at, nil, number64, put_delimiter, sp_items, too_deep,
 };
 use super::response_fetch::{fetch_data, put_fetch};
 use crate::types::{
@@ -34,11 +34,17 @@ pub(crate) fn untagged_data(depth: usize, i: &[u8]) -> PResult<'_, Untagged<'_>>
     if i.first().is_some_and(u8::is_ascii_digit) {
         return message_data(depth, i);
     }
-    let (rest, name) = take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'-')(i)?;
-    let name = name.to_ascii_uppercase();
-    match name.as_slice() {
+    let len = i
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'-')
+        .count();
+    let rest = &i[len..];
+    let Some((name, n)) = upper::<12>(&i[..len]) else {
+        return fail(i);
+    };
+    match &name[..n] {
         b"CAPABILITY" => map(capability_data, Untagged::Capability).parse(rest),
-        b"ENABLED" => map(|x| sp_items(capability, x), Untagged::Enabled).parse(rest),
+        b"ENABLED" => map(capability_list, Untagged::Enabled).parse(rest),
         b"FLAGS" => map(preceded(sp, flag_list), Untagged::Flags).parse(rest),
         b"LIST" => map(preceded(sp, |x| mailbox_list(depth, x)), Untagged::List).parse(rest),
         b"LSUB" => map(preceded(sp, |x| mailbox_list(depth, x)), Untagged::Lsub).parse(rest),
@@ -47,17 +53,14 @@ pub(crate) fn untagged_data(depth: usize, i: &[u8]) -> PResult<'_, Untagged<'_>>
         b"SORT" => map(search_data, Untagged::Sort).parse(rest),
         b"ESEARCH" => map(|x| esearch(depth, x), Untagged::ESearch).parse(rest),
         b"THREAD" => map(|x| sp_items_adjacent(depth, x), Untagged::Thread).parse(rest),
-        b"VANISHED" => map(
-            (
-                opt(preceded(sp, tag_no_case(&b"(EARLIER)"[..]))),
-                preceded(sp, uid_set),
-            ),
-            |(earlier, uids)| Untagged::Vanished {
-                earlier: earlier.is_some(),
-                uids,
-            },
-        )
-        .parse(rest),
+        b"VANISHED" => {
+            let (rest, earlier) = match rest.get(..10) {
+                Some(head) if head.eq_ignore_ascii_case(b" (EARLIER)") => (&rest[10..], true),
+                _ => (rest, false),
+            };
+            let (rest, uids) = preceded(sp, uid_set).parse(rest)?;
+            Ok((rest, Untagged::Vanished { earlier, uids }))
+        }
         b"NAMESPACE" => map(preceded(sp, namespace), Untagged::Namespace).parse(rest),
         b"ID" => map(preceded(sp, id_params), Untagged::Id).parse(rest),
         b"QUOTA" => map(preceded(sp, quota), Untagged::Quota).parse(rest),
@@ -68,46 +71,88 @@ pub(crate) fn untagged_data(depth: usize, i: &[u8]) -> PResult<'_, Untagged<'_>>
 
 /// `n EXISTS`, `n RECENT`, `n EXPUNGE`, `n FETCH (...)`.
 fn message_data(depth: usize, i: &[u8]) -> PResult<'_, Untagged<'_>> {
-    let (rest, n) = terminated(number, sp).parse(i)?;
-    if let Ok((rest, ())) = keyword("EXISTS").parse(rest) {
-        return Ok((rest, Untagged::Exists(n)));
-    }
-    if let Ok((rest, ())) = keyword("RECENT").parse(rest) {
-        return Ok((rest, Untagged::Recent(n)));
-    }
-    let Some(seq) = std::num::NonZeroU32::new(n) else {
+    let (rest, n) = number(i)?;
+    let (rest, ()) = sp(rest)?;
+    let len = span(rest, WORD);
+    let Some((word, wlen)) = upper::<8>(&rest[..len]) else {
         return fail(i);
     };
-    if let Ok((rest, ())) = keyword("EXPUNGE").parse(rest) {
-        return Ok((rest, Untagged::Expunge(seq)));
+    let after = &rest[len..];
+    let seq = std::num::NonZeroU32::new(n);
+    match (&word[..wlen], seq) {
+        (b"EXISTS", _) => Ok((after, Untagged::Exists(n))),
+        (b"RECENT", _) => Ok((after, Untagged::Recent(n))),
+        (b"EXPUNGE", Some(seq)) => Ok((after, Untagged::Expunge(seq))),
+        (b"FETCH", Some(seq)) => {
+            let (after, ()) = sp(after)?;
+            map(|x| fetch_data(depth, seq, x), Untagged::Fetch).parse(after)
+        }
+        _ => fail(i),
     }
-    let (rest, ()) = (keyword("FETCH"), sp).map(|_| ()).parse(rest)?;
-    map(|x| fetch_data(depth, seq, x), Untagged::Fetch).parse(rest)
 }
 
+/// `"\" atom`, a known attribute matched without building a string.
 fn mailbox_attribute(i: &[u8]) -> PResult<'_, MailboxAttribute<'_>> {
-    let (rest, raw) = (tag(&b"\\"[..]), take_while1(crate::types::is_atom_char)).parse(i)?;
-    let len = 1 + raw.1.len();
-    let text = std::str::from_utf8(&i[..len]).unwrap_or_default();
+    let (rest, ()) = byte(i, b'\\')?;
+    let (rest, name) = run1(rest, ATOM)?;
+    if let Some(a) = known_attribute(name) {
+        return Ok((rest, a));
+    }
+    let text = std::str::from_utf8(&i[..=name.len()]).unwrap_or_default();
     match MailboxAttribute::from_name(text) {
         Ok(a) => Ok((rest, a)),
         Err(_) => fail(i),
     }
 }
 
+/// The attribute `\name` names when it is one of the known ones (any case), as
+/// [`MailboxAttribute::from_name`] reads it.
+pub(crate) fn known_attribute(name: &[u8]) -> Option<MailboxAttribute<'static>> {
+    use MailboxAttribute as A;
+    let (buf, len) = upper::<16>(name)?;
+    Some(match &buf[..len] {
+        b"NOINFERIORS" => A::NoInferiors,
+        b"NOSELECT" => A::NoSelect,
+        b"MARKED" => A::Marked,
+        b"UNMARKED" => A::Unmarked,
+        b"NONEXISTENT" => A::NonExistent,
+        b"SUBSCRIBED" => A::Subscribed,
+        b"REMOTE" => A::Remote,
+        b"HASCHILDREN" => A::HasChildren,
+        b"HASNOCHILDREN" => A::HasNoChildren,
+        b"ALL" => A::All,
+        b"ARCHIVE" => A::Archive,
+        b"DRAFTS" => A::Drafts,
+        b"FLAGGED" => A::Flagged,
+        b"JUNK" => A::Junk,
+        b"SENT" => A::Sent,
+        b"TRASH" => A::Trash,
+        b"IMPORTANT" => A::Important,
+        _ => return None,
+    })
+}
+
 /// `mailbox-list`.
 fn mailbox_list(depth: usize, i: &[u8]) -> PResult<'_, MailboxList<'_>> {
-    let (i, attributes) = paren_list(mailbox_attribute).parse(i)?;
-    let (i, delimiter) = preceded(sp, delimiter).parse(i)?;
-    let (i, mailbox) = preceded(sp, mailbox).parse(i)?;
-    let (i, extended) = opt(preceded(sp, paren_list(|x| list_extended_item(depth, x)))).parse(i)?;
+    let (i, attributes) = list_of(i, mailbox_attribute)?;
+    let (i, ()) = sp(i)?;
+    let (i, delimiter) = delimiter(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, mailbox) = mailbox(i)?;
+    // Anything but ` (` is left for the line end to accept (trailing spaces) or reject.
+    let (i, extended) = match i.strip_prefix(b" ") {
+        Some(after) if after.starts_with(b"(") => {
+            paren_list(|x| list_extended_item(depth, x)).parse(after)?
+        }
+        _ => (i, Vec::new()),
+    };
     Ok((
         i,
         MailboxList {
             attributes,
             delimiter,
             mailbox,
-            extended: extended.unwrap_or_default(),
+            extended,
         },
     ))
 }
@@ -165,13 +210,15 @@ fn ext_comp_list(depth: usize, i: &[u8]) -> PResult<'_, Vec<TaggedExtComp<'_>>> 
 }
 
 fn status_item(i: &[u8]) -> PResult<'_, StatusItem> {
-    let (rest, name) = terminated(
-        take_while1(|b: u8| b.is_ascii_alphabetic() || b == b'-'),
-        sp,
-    )
-    .parse(i)?;
-    let name = name.to_ascii_uppercase();
-    match name.as_slice() {
+    let len = i
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphabetic() || b == b'-')
+        .count();
+    let (rest, ()) = sp(&i[len..])?;
+    let Some((name, n)) = upper::<16>(&i[..len]) else {
+        return fail(i);
+    };
+    match &name[..n] {
         b"MESSAGES" => map(number, StatusItem::Messages).parse(rest),
         b"RECENT" => map(number, StatusItem::Recent).parse(rest),
         b"UIDNEXT" => map(nz_number, StatusItem::UidNext).parse(rest),
@@ -180,49 +227,63 @@ fn status_item(i: &[u8]) -> PResult<'_, StatusItem> {
         b"DELETED" => map(number, StatusItem::Deleted).parse(rest),
         b"SIZE" => map(number64, StatusItem::Size).parse(rest),
         b"HIGHESTMODSEQ" => map(number64, StatusItem::HighestModSeq).parse(rest),
-        b"APPENDLIMIT" => alt((
-            value(StatusItem::AppendLimit(None), nil),
-            map(number64, |n| StatusItem::AppendLimit(Some(n))),
-        ))
-        .parse(rest),
+        b"APPENDLIMIT" => match nil(rest) {
+            Ok((rest, ())) => Ok((rest, StatusItem::AppendLimit(None))),
+            Err(_) => map(number64, |n| StatusItem::AppendLimit(Some(n))).parse(rest),
+        },
         b"DELETED-STORAGE" => map(number64, StatusItem::DeletedStorage).parse(rest),
         _ => fail(i),
     }
 }
 
+/// `mailbox SP "(" [status-att-val *(SP status-att-val)] [SP] ")"`.
 fn mailbox_status(i: &[u8]) -> PResult<'_, MailboxStatus<'_>> {
     let (i, mailbox) = mailbox(i)?;
-    let (i, items) = preceded(
-        sp,
-        delimited(
-            tag(&b"("[..]),
-            map(
-                opt(separated_list1(sp, status_item)),
-                Option::unwrap_or_default,
-            ),
-            (opt(sp), tag(&b")"[..])),
-        ),
-    )
-    .parse(i)?;
+    let (i, ()) = sp(i)?;
+    let (mut i, ()) = byte(i, b'(')?;
+    let mut items = Vec::new();
+    let at_end = |x: &[u8]| x.starts_with(b")") || x.starts_with(b" )");
+    if !at_end(i) {
+        loop {
+            let (rest, item) = status_item(i)?;
+            items.push(item);
+            i = rest;
+            match i.strip_prefix(b" ") {
+                Some(after) if !after.starts_with(b")") => i = after,
+                _ => break,
+            }
+        }
+    }
+    let i = i.strip_prefix(b" ").unwrap_or(i);
+    let (i, ()) = byte(i, b')')?;
     Ok((i, MailboxStatus { mailbox, items }))
 }
 
 /// `*(SP nz-number) [SP "(" "MODSEQ" SP n ")"]`.
-fn search_data(i: &[u8]) -> PResult<'_, SearchData> {
-    let (i, ids) = sp_items(nz_number, i)?;
-    let (i, modseq) = opt(preceded(
-        sp,
-        delimited(
-            (tag(&b"("[..]), keyword("MODSEQ"), sp),
-            number64,
-            tag(&b")"[..]),
-        ),
-    ))
-    .parse(i)?;
+fn search_data(mut i: &[u8]) -> PResult<'_, SearchData> {
+    let mut ids = Vec::new();
+    while let Some(Ok((rest, n))) = i.strip_prefix(b" ").map(nz_number) {
+        ids.push(n);
+        i = rest;
+    }
+    let mut modseq = None;
+    if let Some(Ok((rest, n))) = i.strip_prefix(b" (").map(search_modseq) {
+        modseq = Some(n);
+        i = rest;
+    }
     match SearchData::new(ids, modseq) {
         Ok(data) => Ok((i, data)),
         Err(_) => fail(i),
     }
+}
+
+/// `"MODSEQ" SP n ")"` after the `(`.
+fn search_modseq(i: &[u8]) -> PResult<'_, u64> {
+    let (i, ()) = keyword_at(i, b"MODSEQ")?;
+    let (i, ()) = sp(i)?;
+    let (i, n) = number64(i)?;
+    let (i, ()) = byte(i, b')')?;
+    Ok((i, n))
 }
 
 fn esearch(depth: usize, i: &[u8]) -> PResult<'_, ESearch<'_>> {
@@ -248,15 +309,22 @@ fn esearch(depth: usize, i: &[u8]) -> PResult<'_, ESearch<'_>> {
 }
 
 fn search_return(depth: usize, i: &[u8]) -> PResult<'_, SearchReturn<'_>> {
-    let label = take_while1(crate::types::is_label_char);
-    let (rest, name) = terminated(label, sp).parse(i)?;
-    let upper = name.to_ascii_uppercase();
-    match upper.as_slice() {
-        b"MIN" => map(nz_number, SearchReturn::Min).parse(rest),
-        b"MAX" => map(nz_number, SearchReturn::Max).parse(rest),
-        b"ALL" => map(sequence_set, SearchReturn::All).parse(rest),
-        b"COUNT" => map(number, SearchReturn::Count).parse(rest),
-        b"MODSEQ" => map(number64, SearchReturn::ModSeq).parse(rest),
+    let len = i
+        .iter()
+        .take_while(|&&b| crate::types::is_label_char(b))
+        .count();
+    if len == 0 {
+        return fail(i);
+    }
+    let name = &i[..len];
+    let (rest, ()) = sp(&i[len..])?;
+    let upper = upper::<8>(name);
+    match upper.as_ref().map(|(u, n)| &u[..*n]) {
+        Some(b"MIN") => map(nz_number, SearchReturn::Min).parse(rest),
+        Some(b"MAX") => map(nz_number, SearchReturn::Max).parse(rest),
+        Some(b"ALL") => map(sequence_set, SearchReturn::All).parse(rest),
+        Some(b"COUNT") => map(number, SearchReturn::Count).parse(rest),
+        Some(b"MODSEQ") => map(number64, SearchReturn::ModSeq).parse(rest),
         _ => {
             let (rest, value) = tagged_ext_val(depth, rest)?;
             let name = std::str::from_utf8(name).unwrap_or_default();
@@ -270,20 +338,28 @@ fn search_return(depth: usize, i: &[u8]) -> PResult<'_, SearchReturn<'_>> {
 
 /// `[SP] 1*thread-list` after THREAD: thread lists, adjacent or space-separated.
 fn sp_items_adjacent(depth: usize, i: &[u8]) -> PResult<'_, Vec<ThreadNode>> {
-    let (i, _) = opt(sp).parse(i)?;
-    map(
-        opt(many1(terminated(
-            |x| thread_list(depth, x),
-            opt(peek_sp_paren),
-        ))),
-        Option::unwrap_or_default,
-    )
-    .parse(i)
+    let i = i.strip_prefix(b" ").unwrap_or(i);
+    thread_lists(depth, i)
 }
 
-/// A space that is followed by `(` (so a trailing space stays for the line end).
-fn peek_sp_paren(i: &[u8]) -> PResult<'_, ()> {
-    value((), terminated(sp, peek(tag(&b"("[..])))).parse(i)
+/// `*thread-list`, adjacent or separated by a space that is followed by `(` (so a
+/// trailing space stays for the line end). Like nom's `many1`, it always tries one
+/// list, so that the nesting limit applies even where no list follows.
+fn thread_lists(depth: usize, mut i: &[u8]) -> PResult<'_, Vec<ThreadNode>> {
+    let mut out = Vec::new();
+    loop {
+        match thread_list(depth, i) {
+            Ok((rest, node)) => {
+                out.push(node);
+                i = match rest.strip_prefix(b" ") {
+                    Some(after) if after.starts_with(b"(") => after,
+                    _ => rest,
+                };
+            }
+            Err(nom::Err::Error(_)) => return Ok((i, out)),
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// `thread-list`; a single branch is folded into the chain (the same thread, written
@@ -292,22 +368,19 @@ fn thread_list(depth: usize, i: &[u8]) -> PResult<'_, ThreadNode> {
     let Some(inner) = depth.checked_sub(1) else {
         return too_deep(i);
     };
-    let (i, _) = tag(&b"("[..]).parse(i)?;
-    let (i, ids) = map(
-        opt(separated_list1(sp, nz_number)),
-        Option::unwrap_or_default,
-    )
-    .parse(i)?;
-    let (i, _) = opt(sp).parse(i)?;
-    let (i, children) = map(
-        opt(many1(terminated(
-            |x| thread_list(inner, x),
-            opt(peek_sp_paren),
-        ))),
-        Option::unwrap_or_default,
-    )
-    .parse(i)?;
-    let (i, _) = tag(&b")"[..]).parse(i)?;
+    let (mut i, ()) = byte(i, b'(')?;
+    let mut ids = Vec::new();
+    if let Ok((rest, first)) = nz_number(i) {
+        ids.push(first);
+        i = rest;
+        while let Some(Ok((rest, n))) = i.strip_prefix(b" ").map(nz_number) {
+            ids.push(n);
+            i = rest;
+        }
+    }
+    let i = i.strip_prefix(b" ").unwrap_or(i);
+    let (i, children) = thread_lists(inner, i)?;
+    let (i, ()) = byte(i, b')')?;
     match normalise_thread(ids, children) {
         Some(node) => Ok((i, node)),
         None => fail(i),

@@ -4,45 +4,50 @@ use std::borrow::Cow;
 use std::num::NonZeroU32;
 
 use nom::Parser;
-use nom::branch::alt;
-use nom::bytes::complete::tag;
-use nom::combinator::{map, opt, value};
-use nom::sequence::{delimited, preceded};
+use nom::combinator::map;
 
 use super::Encoder;
 use super::fetch::{encode_section, section, section_binary};
 use super::primitives::{
-    PResult, any_literal, date_time, fail, flag_list, nstring, number, nz_number, quoted, sp,
+    PResult, any_literal, byte, date_time, fail, flag_list, is_nil, nstring, number, nz_number,
+    quoted, sp,
 };
 use super::response_body::{body, envelope, put_body, put_envelope};
-use super::response_common::{nil, number64};
+use super::response_common::number64;
 use crate::types::{Fetch, FetchItem, NonEmptyVec, StreamedItem};
 
 /// `"(" msg-att-item *(SP msg-att-item) ")"` after `n FETCH `.
 pub(crate) fn fetch_data(depth: usize, seq: NonZeroU32, i: &[u8]) -> PResult<'_, Fetch<'_>> {
-    let (i, _) = tag(&b"("[..]).parse(i)?;
-    let (mut i, first) = fetch_item(depth, i)?;
-    let mut items = vec![first];
+    let (mut i, ()) = byte(i, b'(')?;
+    let mut items = Vec::with_capacity(4);
     loop {
-        match preceded(sp, |x| fetch_item(depth, x)).parse(i) {
-            Ok((rest, item)) => {
-                items.push(item);
-                i = rest;
+        let (rest, item) = fetch_item(depth, i)?;
+        items.push(item);
+        match rest.split_first() {
+            Some((b' ', after)) => i = after,
+            Some((b')', after)) => {
+                i = after;
+                break;
             }
-            Err(nom::Err::Error(_)) => break,
-            Err(e) => return Err(e),
+            _ => return fail(rest),
         }
     }
-    let (i, _) = tag(&b")"[..]).parse(i)?;
     match NonEmptyVec::new(items) {
         Ok(items) => Ok((i, Fetch { seq, items })),
         Err(_) => fail(i),
     }
 }
 
-/// `"<" number ">"`.
+/// `["<" number ">"]`.
 fn origin(i: &[u8]) -> PResult<'_, Option<u32>> {
-    opt(delimited(tag(&b"<"[..]), number, tag(&b">"[..]))).parse(i)
+    if let Some(after) = i.strip_prefix(b"<") {
+        if let Ok((rest, n)) = number(after) {
+            if let Some(rest) = rest.strip_prefix(b">") {
+                return Ok((rest, Some(n)));
+            }
+        }
+    }
+    Ok((i, None))
 }
 
 /// Longer than every `msg-att` item name.
@@ -88,12 +93,13 @@ pub(crate) fn streamed_item_name(i: &[u8]) -> PResult<'_, StreamedItem<'_>> {
 
 /// `nstring / literal8` as raw bytes (BINARY data).
 fn binary_data(i: &[u8]) -> PResult<'_, Option<Cow<'_, [u8]>>> {
-    alt((
-        value(None, nil),
-        map(quoted, Some),
-        map(any_literal, |(data, _)| Some(data)),
-    ))
-    .parse(i)
+    if is_nil(i) {
+        return Ok((&i[3..], None));
+    }
+    if i.starts_with(b"\"") {
+        return map(quoted, Some).parse(i);
+    }
+    map(any_literal, |(data, _)| Some(data)).parse(i)
 }
 
 /// One `msg-att` item: the name is read once and dispatched on.
@@ -101,45 +107,54 @@ pub(crate) fn fetch_item(depth: usize, i: &[u8]) -> PResult<'_, FetchItem<'_>> {
     let Some((upper, len, rest)) = item_name(i) else {
         return fail(i);
     };
-    match &upper[..len] {
-        b"FLAGS" => map(preceded(sp, flag_list), FetchItem::Flags).parse(rest),
-        b"INTERNALDATE" => map(preceded(sp, date_time), FetchItem::InternalDate).parse(rest),
-        b"RFC822.SIZE" => map(preceded(sp, number64), FetchItem::Rfc822Size).parse(rest),
-        b"ENVELOPE" => {
-            map(preceded(sp, envelope), |e| FetchItem::Envelope(Box::new(e))).parse(rest)
-        }
-        b"BODYSTRUCTURE" => map(preceded(sp, body(depth)), |b| {
-            FetchItem::BodyStructure(Box::new(b))
-        })
-        .parse(rest),
-        b"BODY" if rest.first() == Some(&b'[') => map(
-            (section, origin, sp, nstring),
-            |(section, origin, _, data)| FetchItem::BodySection {
+    // Every item but `BODY[`, `BINARY[` and `BINARY.SIZE[` has a space after its name.
+    let after_sp = rest.strip_prefix(b" ");
+    match (&upper[..len], after_sp) {
+        (b"FLAGS", Some(v)) => map(flag_list, FetchItem::Flags).parse(v),
+        (b"UID", Some(v)) => map(nz_number, FetchItem::Uid).parse(v),
+        (b"RFC822.SIZE", Some(v)) => map(number64, FetchItem::Rfc822Size).parse(v),
+        (b"INTERNALDATE", Some(v)) => map(date_time, FetchItem::InternalDate).parse(v),
+        (b"ENVELOPE", Some(v)) => map(envelope, |e| FetchItem::Envelope(Box::new(e))).parse(v),
+        (b"BODYSTRUCTURE", Some(v)) => map(
+            |x| body(depth, x),
+            |b| FetchItem::BodyStructure(Box::new(b)),
+        )
+        .parse(v),
+        (b"BODY", _) if rest.first() == Some(&b'[') => {
+            let (r, section) = section(rest)?;
+            let (r, origin) = origin(r)?;
+            let (r, ()) = sp(r)?;
+            let (r, data) = nstring(r)?;
+            let item = FetchItem::BodySection {
                 section,
                 origin,
                 data,
-            },
-        )
-        .parse(rest),
-        b"BODY" => map(preceded(sp, body(depth)), |b| FetchItem::Body(Box::new(b))).parse(rest),
-        b"BINARY.SIZE" => map((section_binary, preceded(sp, number)), |(part, size)| {
-            FetchItem::BinarySize { part, size }
-        })
-        .parse(rest),
-        b"BINARY" => map(
-            (section_binary, origin, sp, binary_data),
-            |(part, origin, _, data)| FetchItem::Binary { part, origin, data },
-        )
-        .parse(rest),
-        b"UID" => map(preceded(sp, nz_number), FetchItem::Uid).parse(rest),
-        b"MODSEQ" => map(
-            preceded(sp, delimited(tag(&b"("[..]), number64, tag(&b")"[..]))),
-            FetchItem::ModSeq,
-        )
-        .parse(rest),
-        b"RFC822" => map(preceded(sp, nstring), FetchItem::Rfc822).parse(rest),
-        b"RFC822.HEADER" => map(preceded(sp, nstring), FetchItem::Rfc822Header).parse(rest),
-        b"RFC822.TEXT" => map(preceded(sp, nstring), FetchItem::Rfc822Text).parse(rest),
+            };
+            Ok((r, item))
+        }
+        (b"BODY", Some(v)) => map(|x| body(depth, x), |b| FetchItem::Body(Box::new(b))).parse(v),
+        (b"BINARY.SIZE", _) => {
+            let (r, part) = section_binary(rest)?;
+            let (r, ()) = sp(r)?;
+            let (r, size) = number(r)?;
+            Ok((r, FetchItem::BinarySize { part, size }))
+        }
+        (b"BINARY", _) => {
+            let (r, part) = section_binary(rest)?;
+            let (r, origin) = origin(r)?;
+            let (r, ()) = sp(r)?;
+            let (r, data) = binary_data(r)?;
+            Ok((r, FetchItem::Binary { part, origin, data }))
+        }
+        (b"MODSEQ", Some(v)) => {
+            let (r, ()) = byte(v, b'(')?;
+            let (r, n) = number64(r)?;
+            let (r, ()) = byte(r, b')')?;
+            Ok((r, FetchItem::ModSeq(n)))
+        }
+        (b"RFC822", Some(v)) => map(nstring, FetchItem::Rfc822).parse(v),
+        (b"RFC822.HEADER", Some(v)) => map(nstring, FetchItem::Rfc822Header).parse(v),
+        (b"RFC822.TEXT", Some(v)) => map(nstring, FetchItem::Rfc822Text).parse(v),
         _ => fail(i),
     }
 }
