@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,23 @@ pub fn wait_for_port(addr: SocketAddr) {
     }
 }
 
+/// Stops a server the test started: SIGTERM, up to 10 seconds for it to exit cleanly,
+/// then SIGKILL. For `Drop` impls, so it never panics.
+pub fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,7 +85,20 @@ mod tests {
         assert_ne!(a, b);
         for port in [a, b] {
             assert!((20_000..32_000).contains(&port));
-            TcpListener::bind(("127.0.0.1", port)).unwrap();
+            // A process forked by a parallel test (before its exec) can hold the probing
+            // socket for a moment, so allow a short wait, as a server started later has.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while let Err(e) = TcpListener::bind(("127.0.0.1", port)) {
+                assert!(Instant::now() < deadline, "port {port} stays taken: {e}");
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
+    }
+
+    #[test]
+    fn terminate_stops_a_running_child() {
+        let mut child = Command::new("sleep").arg("60").spawn().unwrap();
+        terminate(&mut child);
+        assert!(child.try_wait().unwrap().is_some(), "the child has exited");
     }
 }
