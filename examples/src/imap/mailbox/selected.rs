@@ -45,7 +45,7 @@ fn meta(uid: u32, record: &Record, recent: bool) -> MessageMeta {
 }
 
 /// Claims the messages still in `new/` as `\Recent` for this session (moving them to
-/// `cur/`, as Dovecot does): exactly one session sees a message as recent.
+/// `cur/`, as Dovecot does): exactly one read-write session sees a message as recent.
 fn claim_recent(folder: &Folder, state: &mut FolderState) -> Result<HashSet<u32>, StoreError> {
     if !state.messages.values().any(|r| r.in_new) {
         return Ok(HashSet::new());
@@ -57,6 +57,25 @@ fn claim_recent(folder: &Folder, state: &mut FolderState) -> Result<HashSet<u32>
         }
     }
     Ok(claimed)
+}
+
+/// Which messages of a newly seen batch are `\Recent` in this view: a read-write
+/// view claims them, a read-only one sees them recent and leaves them to the next
+/// session (RFC 3501 section 2.3.2).
+fn recent_in_view(
+    folder: &Folder,
+    state: &mut FolderState,
+    read_only: bool,
+) -> Result<HashSet<u32>, StoreError> {
+    if !read_only {
+        return claim_recent(folder, state);
+    }
+    Ok(state
+        .messages
+        .iter()
+        .filter(|(_, r)| r.in_new)
+        .map(|(&uid, _)| uid)
+        .collect())
 }
 
 /// The flags and keywords a STORE action leaves.
@@ -99,16 +118,13 @@ fn apply_action(
 
 impl Selected {
     /// SELECT (`read_only == false`) or EXAMINE. A read-write open claims the messages no
-    /// session has seen yet as `\Recent` for this session.
+    /// session has seen yet as `\Recent` for this session; a read-only one shows them
+    /// `\Recent` without claiming them.
     pub(crate) fn open(store: &UserStore, name: &str, read_only: bool) -> Result<Self, StoreError> {
         let name = normalize(name)?;
         let folder = store.folder(&name)?;
         let mut state = folder.synced()?;
-        let claimed = if read_only {
-            HashSet::new()
-        } else {
-            claim_recent(&folder, &mut state)?
-        };
+        let claimed = recent_in_view(&folder, &mut state, read_only)?;
         let messages: Vec<MessageMeta> = state
             .messages
             .iter()
@@ -196,11 +212,7 @@ impl Selected {
                 "UIDVALIDITY changed; select the mailbox again".to_owned(),
             ));
         }
-        let claimed = if self.read_only {
-            HashSet::new()
-        } else {
-            claim_recent(&folder, &mut state)?
-        };
+        let claimed = recent_in_view(&folder, &mut state, self.read_only)?;
         let mut changes = Vec::new();
         if expunges_allowed {
             changes.extend(

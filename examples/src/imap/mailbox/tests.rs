@@ -410,12 +410,14 @@ fn multiappend_is_all_or_nothing() {
 }
 
 #[test]
-fn select_claims_recent_and_examine_does_not() {
+fn select_claims_recent_and_examine_only_sees_it() {
     let (_dir, store) = user();
     deliver_outside(&store, 2);
-    let examine = Selected::open(&store, "INBOX", true).unwrap();
+    // RFC 3501 section 2.3.2: a read-only session sees \Recent and leaves it for the
+    // next session.
+    let mut examine = Selected::open(&store, "INBOX", true).unwrap();
     assert!(examine.read_only());
-    assert!(examine.messages().iter().all(|m| !m.recent));
+    assert!(examine.messages().iter().all(|m| m.recent));
     assert_eq!(store.status("INBOX").unwrap().recent, 2);
     let mut first = Selected::open(&store, "INBOX", false).unwrap();
     assert!(first.messages().iter().all(|m| m.recent));
@@ -423,6 +425,8 @@ fn select_claims_recent_and_examine_does_not() {
     assert!(second.messages().iter().all(|m| !m.recent));
     // A new message is recent for the session that sees it first.
     deliver_outside(&store, 1);
+    assert_eq!(examine.refresh(true).unwrap(), [Change::Exists(3)]);
+    assert!(examine.messages()[2].recent);
     assert_eq!(first.refresh(true).unwrap(), [Change::Exists(3)]);
     assert!(first.messages()[2].recent && first.messages()[0].recent);
     let mut second = second;
