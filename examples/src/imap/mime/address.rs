@@ -1,6 +1,7 @@
 //! Address lists (RFC 5322 section 3.4) read leniently and without decoding, as IMAP
 //! reports them in ENVELOPE: display names keep their encoded words, quotes are
-//! removed, comments are dropped (the last one stands in for a missing display name),
+//! removed, comments are dropped (the last one after an address stands in for a missing
+//! display name, as in `user@host (Full Name)`),
 //! and groups become a start marker and an end marker.
 
 /// One element of a parsed address list.
@@ -136,6 +137,7 @@ pub(super) fn parse_list(value: &[u8]) -> Vec<Item> {
         tokens: tokenize(value),
         pos: 0,
         comment: None,
+        last_word: 0,
     };
     let mut items = Vec::new();
     while parser.pos < parser.tokens.len() {
@@ -147,15 +149,17 @@ pub(super) fn parse_list(value: &[u8]) -> Vec<Item> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
-    /// The last comment seen in the current address.
-    comment: Option<Vec<u8>>,
+    /// The last comment seen in the current address, with its token index.
+    comment: Option<(usize, Vec<u8>)>,
+    /// The token index of the last word read by [`Parser::words`].
+    last_word: usize,
 }
 
 impl Parser {
     /// The next non-comment token, remembering comments.
     fn peek(&mut self) -> Option<&Token> {
         while let Some(Token::Comment(text)) = self.tokens.get(self.pos) {
-            self.comment = Some(text.clone());
+            self.comment = Some((self.pos, text.clone()));
             self.pos += 1;
         }
         self.tokens.get(self.pos)
@@ -224,6 +228,7 @@ impl Parser {
             match token {
                 Token::Atom(_) | Token::Quoted(_) | Token::Literal(_) | Token::Special(b'.') => {
                     words.push(token.clone());
+                    self.last_word = self.pos;
                     self.bump();
                 }
                 _ => break,
@@ -240,14 +245,15 @@ impl Parser {
                 self.bump();
                 let name = Some(phrase(&words)).filter(|n| !n.is_empty());
                 let mut mailbox = self.angle_addr();
-                mailbox.name = name.or_else(|| self.comment.take());
+                mailbox.name = name.or_else(|| self.comment.take().map(|(_, text)| text));
                 Some(mailbox)
             }
             Some(b'@') => {
+                let at = self.pos;
                 self.bump();
                 let domain = self.domain();
                 Some(Mailbox {
-                    name: self.trailing_comment(),
+                    name: self.trailing_comment(at),
                     route: None,
                     local: local_part(&words),
                     domain,
@@ -255,7 +261,7 @@ impl Parser {
             }
             _ if words.is_empty() => None,
             _ => Some(Mailbox {
-                name: self.trailing_comment(),
+                name: self.trailing_comment(self.last_word + 1),
                 route: None,
                 local: local_part(&words),
                 domain: Vec::new(),
@@ -263,10 +269,15 @@ impl Parser {
         }
     }
 
-    /// The comment after an addr-spec (consumes comments before the separator).
-    fn trailing_comment(&mut self) -> Option<Vec<u8>> {
+    /// The comment after an addr-spec (consumes comments before the separator): the
+    /// last one at token index `after` or later. A comment before the addr-spec is no
+    /// display name (Dovecot reads `(c) a@b` the same way).
+    fn trailing_comment(&mut self, after: usize) -> Option<Vec<u8>> {
         self.peek();
-        self.comment.take()
+        self.comment
+            .take()
+            .filter(|(at, _)| *at >= after)
+            .map(|(_, text)| text)
     }
 
     /// Inside `<...>`: optional route, local part, `@`, domain, `>`.
@@ -366,4 +377,40 @@ fn local_part(words: &[Token]) -> Vec<u8> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(value: &[u8]) -> Vec<Option<String>> {
+        parse_list(value)
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Mailbox(m) => Some(m.name.map(|n| String::from_utf8_lossy(&n).into_owned())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_a_comment_after_the_address_names_it() {
+        assert_eq!(
+            names(b"a@b.example (Full Name)"),
+            [Some("Full Name".into())]
+        );
+        assert_eq!(names(b"(before) a@b.example"), [None]);
+        assert_eq!(
+            names(b"(before) a@b.example (after)"),
+            [Some("after".into())]
+        );
+        assert_eq!(names(b"a (inside) @b.example"), [None]);
+        assert_eq!(names(b"nodomain (bare)"), [Some("bare".into())]);
+        assert_eq!(
+            names(b"(before) nodomain, c@d (x)"),
+            [None, Some("x".into())]
+        );
+        // A phrase wins; without one, a comment before the angle address still names it.
+        assert_eq!(names(b"Name <a@b> (c)"), [Some("Name".into())]);
+    }
 }

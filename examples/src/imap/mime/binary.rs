@@ -116,12 +116,12 @@ fn split_line_end(line: &[u8]) -> (&[u8], &[u8]) {
 fn decode_qp_text(text: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while let Some(&b) = text.get(i) {
-        if b == b'=' {
-            if let Some(byte) = text.get(i + 1..i + 3).and_then(hex_byte) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        if b == b'='
+            && let Some(byte) = text.get(i + 1..i + 3).and_then(hex_byte)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
         out.push(b);
         i += 1;

@@ -146,7 +146,8 @@ impl<'a> Message<'a> {
     }
 
     /// First address of header `header` (e.g. `"from"`) for SORT: (display name
-    /// decoded, local part, domain); parts the field lacks are empty strings.
+    /// decoded, local part, domain); parts the field lacks are empty strings. A group
+    /// that comes first gives its name as the local part (its ENVELOPE addr-mailbox).
     pub(crate) fn first_address(&self, header: &str) -> Option<(Option<String>, String, String)> {
         text::first_address(self.header_bytes(), header)
     }

@@ -206,7 +206,10 @@ impl<'v> Lexer<'v> {
     fn value(&mut self) -> Option<Vec<u8>> {
         self.skip_cfws();
         if self.rest.first() == Some(&b'"') {
-            return Some(self.quoted());
+            // An unterminated quoted string makes the parameter invalid (it would
+            // swallow the parameters after it); Dovecot drops it too.
+            let (value, closed) = self.quoted();
+            return closed.then_some(value);
         }
         let len = self
             .rest
@@ -222,13 +225,18 @@ impl<'v> Lexer<'v> {
     }
 
     /// A quoted string starting at the opening quote; escapes and line ends removed.
-    fn quoted(&mut self) -> Vec<u8> {
+    /// Also returns whether the closing quote was found.
+    fn quoted(&mut self) -> (Vec<u8>, bool) {
         let mut out = Vec::new();
+        let mut closed = false;
         let mut i = 1;
         while let Some(&b) = self.rest.get(i) {
             i += 1;
             match b {
-                b'"' => break,
+                b'"' => {
+                    closed = true;
+                    break;
+                }
                 b'\\' => {
                     if let Some(&escaped) = self.rest.get(i) {
                         out.push(escaped);
@@ -240,7 +248,7 @@ impl<'v> Lexer<'v> {
             }
         }
         self.rest = self.rest.get(i..).unwrap_or_default();
-        out
+        (out, closed)
     }
 
     /// Skips to just after the next `ch` outside quoted strings (or to the end).
@@ -306,12 +314,30 @@ struct Section {
     value: Vec<u8>,
 }
 
+/// An RFC 2231 extended parameter without sections, `name*`: its base name.
+fn extended_name(name: &[u8]) -> Option<&[u8]> {
+    let base = name.strip_suffix(b"*")?;
+    (!base.is_empty() && !base.contains(&b'*')).then_some(base)
+}
+
 /// Joins RFC 2231 continuations (`name*0`, `name*1*`...) into one parameter, placed
-/// after the plain ones; named `name*` when its first section is encoded.
+/// after the plain ones; named `name*` when its first section is encoded. An
+/// extended parameter without sections (`name*=utf-8''...`) goes with them, in the
+/// order of appearance, as Dovecot orders them.
 fn join_continuations(params: Vec<Param>) -> Vec<Param> {
     let mut plain = Vec::new();
-    let mut groups: Vec<(Vec<u8>, Vec<Section>)> = Vec::new();
+    // (base name, whether it takes continuations, sections).
+    let mut groups: Vec<(Vec<u8>, bool, Vec<Section>)> = Vec::new();
     for param in params {
+        if let Some(base) = extended_name(&param.name) {
+            let section = Section {
+                index: 0,
+                encoded: true,
+                value: param.value,
+            };
+            groups.push((base.to_vec(), false, vec![section]));
+            continue;
+        }
         let Some((base, index, encoded)) = section_name(&param.name) else {
             plain.push(param);
             continue;
@@ -323,13 +349,13 @@ fn join_continuations(params: Vec<Param>) -> Vec<Param> {
         };
         match groups
             .iter_mut()
-            .find(|(name, _)| name.eq_ignore_ascii_case(base))
+            .find(|(name, continued, _)| *continued && name.eq_ignore_ascii_case(base))
         {
-            Some((_, sections)) => sections.push(section),
-            None => groups.push((base.to_vec(), vec![section])),
+            Some((_, _, sections)) => sections.push(section),
+            None => groups.push((base.to_vec(), true, vec![section])),
         }
     }
-    for (base, mut sections) in groups {
+    for (base, _, mut sections) in groups {
         sections.sort_by_key(|section| section.index);
         sections.dedup_by_key(|section| section.index);
         let mut name = base;
@@ -343,4 +369,44 @@ fn join_continuations(params: Vec<Param>) -> Vec<Param> {
         plain.push(Param { name, value });
     }
     plain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(value: &[u8]) -> Vec<String> {
+        disposition(value)
+            .map(|(_, params)| params)
+            .unwrap_or_default()
+            .iter()
+            .map(|p| String::from_utf8_lossy(&p.name).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn an_unterminated_quoted_value_is_dropped() {
+        let media = media_type(b"text/plain; charset=\"utf-8; format=flowed").unwrap();
+        assert!(media.params.is_empty(), "{:?}", media.params);
+        let media = media_type(b"text/plain; name=a; charset=\"utf-8").unwrap();
+        assert_eq!(media.param("name"), Some(&b"a"[..]));
+        assert_eq!(media.param("charset"), None);
+    }
+
+    #[test]
+    fn extended_parameters_follow_the_plain_ones() {
+        // As Dovecot reports them: `filename*` after `creation-date`.
+        assert_eq!(
+            names(b"attachment; filename*=iso-8859-1'en'%A3.txt; creation-date=\"x\""),
+            ["creation-date", "filename*"]
+        );
+        assert_eq!(
+            names(b"attachment; a*1=b; z*=x; a*0*=utf-8''c; size=1"),
+            ["size", "a*", "z*"]
+        );
+        // `a*` alone and `a*0*...` are two parameters, neither swallows the other.
+        let (_, params) = disposition(b"inline; a*=w; a*0*=x; a*1*=y").unwrap();
+        let values: Vec<&[u8]> = params.iter().map(|p| p.value.as_slice()).collect();
+        assert_eq!(values, [&b"w"[..], b"xy"]);
+    }
 }

@@ -49,25 +49,33 @@ pub(super) fn sent_date(block: &[u8]) -> Option<(i64, i32)> {
     Some((date.to_timestamp(), offset))
 }
 
-/// The first mailbox of field `name`: (decoded display name, local part, domain).
+/// The first address of field `name` as IMAP lists it in ENVELOPE: (decoded display
+/// name, local part, domain). A group comes first as its start marker, whose
+/// addr-mailbox is the group name (RFC 9051 section 7.5.2), so SORT on `To:
+/// undisclosed-recipients:;` sorts by that name (RFC 5256 "the addr-mailbox of the
+/// first address"), as Dovecot does.
 pub(super) fn first_address(block: &[u8], name: &str) -> Option<(Option<String>, String, String)> {
     let value = header::first_value(block, name.as_bytes())?;
     address::parse_list(value)
         .into_iter()
         .find_map(|item| match item {
-            Item::Mailbox(mailbox) => Some(mailbox),
-            Item::GroupStart(_) | Item::GroupEnd => None,
-        })
-        .map(|mailbox| {
-            let name = mailbox
-                .name
-                .map(|name| decode_unstructured(&name))
-                .filter(|name| !name.is_empty());
-            (
-                name,
-                String::from_utf8_lossy(&mailbox.local).into_owned(),
-                String::from_utf8_lossy(&mailbox.domain).into_owned(),
-            )
+            Item::Mailbox(mailbox) => {
+                let name = mailbox
+                    .name
+                    .map(|name| decode_unstructured(&name))
+                    .filter(|name| !name.is_empty());
+                Some((
+                    name,
+                    String::from_utf8_lossy(&mailbox.local).into_owned(),
+                    String::from_utf8_lossy(&mailbox.domain).into_owned(),
+                ))
+            }
+            Item::GroupStart(group) => Some((
+                None,
+                String::from_utf8_lossy(&group).into_owned(),
+                String::new(),
+            )),
+            Item::GroupEnd => None,
         })
 }
 

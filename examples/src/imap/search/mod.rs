@@ -12,7 +12,7 @@
 //! - `BEFORE`/`ON`/`SINCE` compare the internal date's day in UTC (the server time
 //!   zone of this implementation); `SENT*` compare the day of the `Date:` header in
 //!   the zone written there, and a message without a valid `Date:` never matches them.
-//! - Substring keys compare after simple per-character lower-casing of both sides, on
+//! - Substring keys compare after simple per-character case folding of both sides, on
 //!   decoded (RFC 2047, charset-converted) header values and body text. Search strings
 //!   may be US-ASCII or UTF-8 ([`check_charset`]).
 //! - `MODSEQ` with an entry name (`"/flags/\\seen" priv`) compares the message's

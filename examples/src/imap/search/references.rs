@@ -143,10 +143,10 @@ fn link_references(tree: &mut Tree<'_>) {
         }
         // (B) the last reference is the message's parent, replacing any other.
         tree.unlink(node);
-        if let Some(&parent) = refs.last() {
-            if !tree.would_loop(parent, node) {
-                tree.link(parent, node);
-            }
+        if let Some(&parent) = refs.last()
+            && !tree.would_loop(parent, node)
+        {
+            tree.link(parent, node);
         }
     }
 }

@@ -24,11 +24,20 @@ pub(crate) fn check_charset(charset: &[u8]) -> Result<(), SearchError> {
     }
 }
 
-/// Simple case folding, one character at a time (so a Greek final sigma folds like
-/// any other sigma, whatever its neighbours).
+/// Simple case folding, one character at a time: a character whose upper case is one
+/// character folds to that character's lower case, so the forms of a letter that share
+/// a capital match each other (final `ς` and `σ` both fold to `σ`, as under Dovecot's
+/// i;unicode-casemap); a character that upper-cases to several (`ß` to `SS`) only
+/// lower-cases, so `ß` does not match `ss`.
 pub(crate) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
-    folded.extend(text.chars().flat_map(char::to_lowercase));
+    for c in text.chars() {
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(single), None) => folded.extend(single.to_lowercase()),
+            _ => folded.extend(c.to_lowercase()),
+        }
+    }
     folded
 }
 
@@ -161,6 +170,12 @@ mod tests {
         assert_eq!(fold("GRÜSSE Straße"), "grüsse straße");
         // Per-character folding: a final sigma folds to the medial form on both sides.
         assert_eq!(fold("ΟΔΟΣ"), fold("οδοσ"));
+        assert_eq!(fold("οδος"), "οδοσ");
+        assert_eq!(fold("ΟΔΟΣ"), fold("οδος"));
+        // Long s and the Kelvin sign fold with their letters; ß stays itself.
+        assert_eq!(fold("ſK"), "sk");
+        assert_eq!(fold("STRASSE"), "strasse");
+        assert_ne!(fold("Straße"), fold("STRASSE"));
         assert_eq!(collation_key("a_b"), "A_B");
     }
 

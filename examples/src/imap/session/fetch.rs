@@ -308,11 +308,13 @@ fn item(
                         n,
                     )
                 }
+                // A part the message lacks is empty, as in BODY[] and as BINARY.SIZE
+                // reports it (0): RFC 3516 section 4.3 wants the size to match the data.
                 Err(BinaryError::NoSuchPart) => (
                     FetchItem::Binary {
                         part: part.clone(),
                         origin: partial.map(|p| origin_of(p.offset)),
-                        data: None,
+                        data: Some(Cow::Borrowed(&[][..])),
                     },
                     0,
                 ),
@@ -409,6 +411,40 @@ mod tests {
             apply_partial(data, None),
             (Cow::Borrowed(&b"0123456789"[..]), None)
         );
+    }
+
+    #[test]
+    fn binary_of_a_missing_part_is_empty_like_its_size() {
+        let meta = crate::imap::mailbox::MessageMeta {
+            uid: 1,
+            flags: maildir::Flags::default(),
+            keywords: Vec::new(),
+            recent: false,
+            modseq: 1,
+            size: 20,
+            internal_date: std::time::SystemTime::UNIX_EPOCH,
+        };
+        let message = Message::parse(b"Subject: x\r\n\r\nbody\r\n");
+        let nine = vec![NonZeroU32::new(9).unwrap()];
+        let binary = FetchAttribute::Binary {
+            peek: true,
+            part: nine.clone(),
+            partial: None,
+        };
+        let Ok(Some((FetchItem::Binary { data, .. }, 0))) =
+            item(&binary, &meta, Some(&message), Mode::default())
+        else {
+            panic!("no BINARY item");
+        };
+        // Dovecot sends "" too; NIL would not match BINARY.SIZE 0.
+        assert_eq!(data.as_deref(), Some(&b""[..]));
+        let size = FetchAttribute::BinarySize { part: nine };
+        let Ok(Some((FetchItem::BinarySize { size, .. }, _))) =
+            item(&size, &meta, Some(&message), Mode::default())
+        else {
+            panic!("no BINARY.SIZE item");
+        };
+        assert_eq!(size, 0);
     }
 
     #[test]

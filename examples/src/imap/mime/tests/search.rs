@@ -21,6 +21,28 @@ fn header_values_are_decoded() {
 }
 
 #[test]
+fn encoded_words_in_multi_byte_charsets_are_decoded() {
+    // mail-parser decodes these with its `full_encoding` feature (encoding_rs).
+    let raw = "Subject: =?Shift_JIS?B?k/qWe4zq?= =?EUC-KR?B?x9GxuQ==?=\r\n\
+               From: =?ISO-2022-JP?B?GyRCOzNFRBsoQg==?= <y@example.jp>\r\n\
+               To: =?GB2312?B?1tDOxA==?= <z@example.cn>, =?Big5?B?pKSk5Q==?= <b@example.tw>\r\n\r\n";
+    let message = Message::parse(raw.as_bytes());
+    assert_eq!(
+        message.header_values("subject"),
+        ["\u{65e5}\u{672c}\u{8a9e}\u{d55c}\u{ad6d}"]
+    );
+    assert_eq!(
+        message.first_address("from").and_then(|(name, _, _)| name),
+        Some("\u{5c71}\u{7530}".to_owned())
+    );
+    let to = &message.header_values("to")[0];
+    assert!(
+        to.contains("\u{4e2d}\u{6587} <z@") && to.contains("\u{4e2d}\u{6587} <b@"),
+        "{to}"
+    );
+}
+
+#[test]
 fn header_bytes_are_the_raw_header() {
     let message = Message::parse(MIXED.as_bytes());
     assert_eq!(
@@ -62,8 +84,13 @@ fn first_address() {
         address(None, "user", "host.example")
     );
     assert_eq!(message.first_address("bcc"), address(None, "foo", ""));
-    // A group with no members has no address.
-    assert_eq!(message.first_address("to"), None);
+    // A group comes first as its start marker: the group name is its addr-mailbox.
+    assert_eq!(
+        message.first_address("to"),
+        address(None, "undisclosed-recipients", "")
+    );
+    let group = Message::parse(b"Cc: Team: a@b.example, c@d.example;, e@f.example\r\n\r\n");
+    assert_eq!(group.first_address("cc"), address(None, "Team", ""));
     assert_eq!(message.first_address("x-missing"), None);
     let plain = Message::parse(PLAIN.as_bytes());
     assert_eq!(
