@@ -46,6 +46,9 @@ pub(crate) enum CliError {
     /// The server stopped with an error.
     #[error("server error: {0}")]
     Serve(String),
+    /// A queue command failed.
+    #[error(transparent)]
+    Queue(#[from] crate::queue::QueueError),
 }
 
 impl CliError {
@@ -155,6 +158,52 @@ pub(crate) enum AliasCommand {
         /// The destination address.
         destination: String,
     },
+}
+
+/// `postroom queue ...`: works while the server runs (changes go through its control
+/// socket) and when it does not (changes go straight to the queue directory).
+#[derive(Debug, Subcommand)]
+pub(crate) enum QueueCommand {
+    /// List the queued messages with each recipient's state.
+    List,
+    /// Show a message's envelope, recipient states and header.
+    Show {
+        /// The queue id.
+        id: String,
+    },
+    /// Make every deferred message due now.
+    Flush,
+    /// Make one message due now.
+    Retry {
+        /// The queue id.
+        id: String,
+    },
+    /// Remove a message without notifying its sender.
+    Delete {
+        /// The queue id.
+        id: String,
+    },
+}
+
+/// `postroom queue ...`
+pub(crate) async fn queue(config: &Path, command: QueueCommand) -> Result<(), CliError> {
+    use crate::queue::{QueueId, control, inspect};
+    let config = Config::load(config)?.queue;
+    let output = match command {
+        QueueCommand::List => inspect::list(&config.dir, std::time::SystemTime::now())?,
+        QueueCommand::Show { id } => inspect::show(&config.dir, &QueueId::parse(&id)?)?,
+        QueueCommand::Flush => control::send(&config, &control::Request::Flush).await? + "\n",
+        QueueCommand::Retry { id } => {
+            let request = control::Request::Retry(QueueId::parse(&id)?);
+            control::send(&config, &request).await? + "\n"
+        }
+        QueueCommand::Delete { id } => {
+            let request = control::Request::Delete(QueueId::parse(&id)?);
+            control::send(&config, &request).await? + "\n"
+        }
+    };
+    print!("{output}");
+    Ok(())
 }
 
 async fn open(config: &Path) -> Result<(Config, Directory), CliError> {

@@ -5,17 +5,23 @@
 //!
 //! The session is the MX's ([`SmtpSession`](crate::mx::SmtpSession) in
 //! [`Flavor::Lmtp`]) and delivers through the same [delivery](crate::delivery) path.
+//! Postfix normally expands aliases itself; a recipient that still forwards outside our
+//! domains has its forwards queued, and fails alone (`451 4.3.0`) if that fails.
 
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::delivery::{Delivery, Resolver};
+use crate::delivery::Resolver;
+use crate::delivery::dispatch::Dispatcher;
 use crate::mx::{Flavor, SmtpService, smtp_config};
 
 /// The LMTP service for `config`. STARTTLS is not offered: LMTP runs on loopback or a
 /// Unix socket between two processes of one host.
-pub(crate) fn service<R: Resolver>(config: &Config, delivery: Arc<Delivery<R>>) -> SmtpService<R> {
+pub(crate) fn service<R: Resolver>(
+    config: &Config,
+    dispatcher: Arc<Dispatcher<R>>,
+) -> SmtpService<R> {
     let mut smtp = smtp_config(config, Flavor::Lmtp);
     smtp.extensions.starttls = false;
-    SmtpService::new(Flavor::Lmtp, smtp, delivery)
+    SmtpService::new(Flavor::Lmtp, smtp, dispatcher)
 }

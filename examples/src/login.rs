@@ -1,6 +1,6 @@
-//! Checking credentials for POP3 and IMAP: passwords (USER/PASS, LOGIN) and the SASL
-//! exchanges, against the directory's stored hashes, on the blocking pool with bounded
-//! concurrency.
+//! Checking credentials for POP3, IMAP and submission: passwords (USER/PASS, LOGIN) and
+//! the SASL exchanges, against the directory's stored hashes, on the blocking pool with
+//! bounded concurrency.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub(crate) enum Verdict {
 
 /// Verifies passwords off the async workers, at most `concurrency` at once.
 pub(crate) struct Authenticator {
-    /// The service name for log lines (`pop3`, `imap`).
+    /// The service name for log lines (`pop3`, `imap`, `submission`).
     service: &'static str,
     directory: Directory,
     permits: Arc<Semaphore>,
@@ -253,9 +253,9 @@ impl SaslExchange {
                         return self.failure();
                     };
                     return match success.final_data {
-                        // Neither POP3's +OK (RFC 5034 section 4) nor IMAP's tagged OK
-                        // carries SASL data: send it as a last challenge, to be answered
-                        // with an empty line.
+                        // Neither POP3's +OK (RFC 5034 section 4), IMAP's tagged OK nor
+                        // the SMTP 235 of smtp-proto carries SASL data: send it as a
+                        // last challenge, to be answered with an empty line.
                         Some(data) => {
                             self.awaiting_ack = true;
                             SaslOutcome::Challenge(data)

@@ -10,6 +10,7 @@
 //! postroom alias add|list|remove ...
 //! postroom resolve ADDRESS                                    where mail to ADDRESS goes
 //! postroom pw [-s SCHEME] [-p PASSWORD] [-t HASH]              like `doveadm pw`
+//! postroom queue list|show ID|flush|retry ID|delete ID        the outbound queue
 //! ```
 //!
 //! Every command but `quickstart` and `pw` reads the configuration given with `--config`
@@ -20,16 +21,22 @@ mod admin;
 mod config;
 mod delivery;
 mod directory;
+mod filter;
 #[allow(dead_code)] // Until the IMAP service is complete (issue 7, in progress).
 mod imap;
 mod listen;
 mod lmtp;
 mod logging;
 mod login;
+mod managesieve;
 mod mx;
+mod outbound;
 mod pop3;
+mod queue;
 mod quickstart;
+mod relay;
 mod shutdown;
+mod submission;
 mod tls;
 
 use std::path::{Path, PathBuf};
@@ -40,7 +47,8 @@ use clap::{Parser, Subcommand};
 /// The configuration file used when `--config` is not given.
 const DEFAULT_CONFIG: &str = "postroom-data/postroom.toml";
 
-/// Postroom: an ISPmail-compatible mail server (MX, LMTP, POP3, IMAP) over Maildir.
+/// Postroom: an ISPmail-compatible mail server (MX, LMTP, submission, POP3, IMAP,
+/// ManageSieve) over Maildir.
 #[derive(Debug, Parser)]
 #[command(name = "postroom", version, about)]
 struct Cli {
@@ -83,6 +91,9 @@ enum Command {
     },
     /// Hash or test a password, like `doveadm pw`.
     Pw(admin::PwArgs),
+    /// Inspect and manage the outbound queue.
+    #[command(subcommand)]
+    Queue(admin::QueueCommand),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +127,7 @@ async fn run(config_path: &Path, command: Command) -> ExitCode {
         Command::Alias(cmd) => admin::alias(config_path, cmd).await,
         Command::Resolve { address } => admin::resolve(config_path, &address).await,
         Command::Pw(args) => return admin::pw(&args),
+        Command::Queue(cmd) => admin::queue(config_path, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,21 +7,26 @@
 //! is not ours, and one reply per recipient after the message.
 //!
 //! Replies: a domain we do not serve gets `554 5.7.1` (never an open relay, whatever the
-//! local part), an unknown user `550 5.1.1`, a full mailbox `452 4.2.2`, a recipient that
-//! forwards outside our domains `451 4.3.0` (there is no outbound queue yet). The `250`
-//! after DATA/BDAT is sent only once every recipient's copy is fsynced in its Maildir.
+//! local part: only authenticated submission relays), an unknown user `550 5.1.1`, a
+//! full mailbox `452 4.2.2`. A recipient that is an alias forwarding outside our domains
+//! is accepted: its local copies are stored and its remote destinations queued, with
+//! the original envelope sender (see [dispatch](crate::delivery::dispatch) for the SPF
+//! consequence). The `250` after DATA/BDAT is sent only once every local copy is
+//! fsynced in its Maildir and every forward in the outbound queue; a message with more
+//! than 50 `Received` headers (a mail loop) gets `554 5.4.6`.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use smtp_proto::server::{Config as SmtpConfig, Event, HelloKind, Server};
-use smtp_proto::types::{Address, EnhancedCode, Reply};
+use smtp_proto::types::{EnhancedCode, RcptTo, Reply};
 use tracing::{debug, error, info};
 
 use crate::config::Config;
-use crate::delivery::{Delivery, Envelope, Refusal, Resolver, SpoolWriter, StoreFailure};
-use crate::directory::{Directory, LocalUser};
+use crate::delivery::dispatch::{Dispatcher, Failure, Message, Recipient, Transaction};
+use crate::delivery::{Envelope, Refusal, Resolver};
+use crate::directory::Directory;
 use crate::listen::{self, Flow, Peer, Service, Session};
 use crate::logging::sanitize;
 use crate::tls::TlsInfo;
@@ -39,12 +44,14 @@ pub(crate) enum Flavor {
 pub(crate) struct SmtpService<R = Directory> {
     flavor: Flavor,
     config: SmtpConfig,
-    delivery: Arc<Delivery<R>>,
+    dispatcher: Arc<Dispatcher<R>>,
 }
 
 /// The smtp-proto configuration of the MX: our limits, and the extensions an MX offers
 /// (PIPELINING, SIZE, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, CHUNKING, and STARTTLS
 /// when a certificate is configured; the machine drops STARTTLS once in TLS).
+/// BINARYMIME is not offered: such a message could not be forwarded to a server
+/// without it.
 pub(crate) fn smtp_config(config: &Config, flavor: Flavor) -> SmtpConfig {
     let mut smtp = match flavor {
         Flavor::Mx => SmtpConfig::new(config.hostname.clone()),
@@ -56,6 +63,7 @@ pub(crate) fn smtp_config(config: &Config, flavor: Flavor) -> SmtpConfig {
     e.eight_bit_mime = true;
     e.smtputf8 = true;
     e.chunking = true;
+    e.binary_mime = false;
     e.starttls = config.tls.is_some();
     smtp.limits.max_message_size = config.limits.message_size;
     smtp.limits.max_recipients = config.limits.recipients;
@@ -64,12 +72,12 @@ pub(crate) fn smtp_config(config: &Config, flavor: Flavor) -> SmtpConfig {
 }
 
 impl<R: Resolver> SmtpService<R> {
-    /// A service that delivers through `delivery`.
-    pub(crate) fn new(flavor: Flavor, config: SmtpConfig, delivery: Arc<Delivery<R>>) -> Self {
+    /// A service that delivers and forwards through `dispatcher`.
+    pub(crate) fn new(flavor: Flavor, config: SmtpConfig, dispatcher: Arc<Dispatcher<R>>) -> Self {
         Self {
             flavor,
             config,
-            delivery,
+            dispatcher,
         }
     }
 }
@@ -87,7 +95,7 @@ impl<R: Resolver> Service for SmtpService<R> {
         };
         let session = SmtpSession {
             flavor: self.flavor,
-            delivery: Arc::clone(&self.delivery),
+            dispatcher: Arc::clone(&self.dispatcher),
             peer: peer.clone(),
             tls: None,
             transaction: None,
@@ -96,91 +104,82 @@ impl<R: Resolver> Service for SmtpService<R> {
     }
 
     fn refusal(&self) -> Bytes {
-        listen::smtp::refusal(self.delivery.hostname())
+        listen::smtp::refusal(self.dispatcher.delivery().hostname())
     }
 }
 
 /// One MX or LMTP connection.
 pub(crate) struct SmtpSession<R = Directory> {
     flavor: Flavor,
-    delivery: Arc<Delivery<R>>,
+    dispatcher: Arc<Dispatcher<R>>,
     peer: Peer,
     tls: Option<TlsInfo>,
     transaction: Option<Transaction>,
 }
 
-/// The mail transaction in progress.
-struct Transaction {
-    sender: Option<String>,
-    /// `SIZE=` of MAIL FROM.
-    declared_size: Option<u64>,
-    /// Accepted recipients, in RCPT order, with their mailboxes.
-    recipients: Vec<(String, Vec<LocalUser>)>,
-    /// The body, while it arrives.
-    spool: Option<SpoolWriter>,
-    /// The spool failed: the message will be refused with a temporary error.
-    spool_failed: bool,
-}
-
-fn reply(code: u16, enhanced: (u8, u16, u16), text: &'static str) -> Reply<'static> {
+/// A reply with an enhanced status code.
+pub(crate) fn reply(
+    code: u16,
+    enhanced: (u8, u16, u16),
+    text: impl Into<std::borrow::Cow<'static, str>>,
+) -> Reply<'static> {
     let (class, subject, detail) = enhanced;
     Reply::new(code, Some(EnhancedCode::new(class, subject, detail)), text)
 }
 
+/// The reply to a recipient refused for `refusal`, on a service where a domain we do
+/// not serve means relaying (`relay`: the MX) or a misrouted message (LMTP).
+pub(crate) fn refusal_reply(refusal: Refusal, relay: bool) -> Reply<'static> {
+    match refusal {
+        Refusal::BadLocalPart => reply(
+            550,
+            (5, 1, 1),
+            "Recipient address rejected: no such mailbox",
+        ),
+        Refusal::NotLocalDomain if relay => reply(554, (5, 7, 1), "Relay access denied"),
+        Refusal::NotLocalDomain => reply(550, (5, 1, 2), "Recipient domain not served here"),
+        Refusal::UnknownUser => reply(550, (5, 1, 1), "Recipient address rejected: user unknown"),
+        Refusal::OverQuota => reply(452, (4, 2, 2), "Mailbox full, try again later"),
+        Refusal::TooManyAliases => reply(
+            550,
+            (5, 4, 6),
+            "Recipient address rejected: alias expansion exceeds its limits",
+        ),
+        Refusal::Temporary => reply(451, (4, 3, 0), "Temporary lookup failure, try again later"),
+    }
+}
+
+/// The reply to a message (or, in LMTP, a recipient) not taken for `failure`.
+pub(crate) fn failure_reply(failure: Failure) -> Reply<'static> {
+    match failure {
+        Failure::TooManyHops => reply(554, (5, 4, 6), "Too many hops: mail loop detected"),
+        Failure::OverQuota => reply(452, (4, 2, 2), "Mailbox full, try again later"),
+        Failure::Store => reply(451, (4, 3, 0), "Local delivery failed, try again later"),
+        Failure::Queue => reply(451, (4, 3, 0), "Queueing failed, try again later"),
+    }
+}
+
 impl<R: Resolver> SmtpSession<R> {
-    fn refusal_reply(&self, refusal: Refusal) -> Reply<'static> {
-        match refusal {
-            Refusal::BadLocalPart => reply(
-                550,
-                (5, 1, 1),
-                "Recipient address rejected: no such mailbox",
-            ),
-            Refusal::NotLocalDomain if self.flavor == Flavor::Mx => {
-                reply(554, (5, 7, 1), "Relay access denied")
-            }
-            Refusal::NotLocalDomain => reply(550, (5, 1, 2), "Recipient domain not served here"),
-            Refusal::UnknownUser => {
-                reply(550, (5, 1, 1), "Recipient address rejected: user unknown")
-            }
-            Refusal::OverQuota => reply(452, (4, 2, 2), "Mailbox full, try again later"),
-            Refusal::RemoteForward => reply(
-                451,
-                (4, 3, 0),
-                "Forwarding to other domains is not possible yet, try again later",
-            ),
-            Refusal::Temporary => {
-                reply(451, (4, 3, 0), "Temporary lookup failure, try again later")
-            }
-        }
-    }
-
-    fn failure_reply(failure: StoreFailure) -> Reply<'static> {
-        match failure {
-            StoreFailure::OverQuota => reply(452, (4, 2, 2), "Mailbox full, try again later"),
-            StoreFailure::Temporary => {
-                reply(451, (4, 3, 0), "Local delivery failed, try again later")
-            }
-        }
-    }
-
-    async fn on_rcpt(&mut self, server: &mut Server, recipient: &Address<'_>) {
+    async fn on_rcpt(&mut self, server: &mut Server, rcpt: &RcptTo<'_>) {
         let Some(txn) = self.transaction.as_mut() else {
             // The machine only asks inside a transaction.
             let _ = server.reject_rcpt(reply(503, (5, 5, 1), "Error: need MAIL command"));
             return;
         };
+        let recipient = &rcpt.recipient;
         let checked = self
-            .delivery
+            .dispatcher
+            .delivery()
             .check_recipient(&recipient.local_part, &recipient.domain, txn.declared_size)
             .await;
         let shown = sanitize(&recipient.to_string());
         match checked {
-            Ok(mailboxes) => {
-                txn.recipients.push((recipient.to_string(), mailboxes));
+            Ok(destinations) => {
+                txn.recipients.push(Recipient::new(rcpt, destinations));
                 let _ = server.accept_rcpt();
             }
             Err(refusal) => {
-                let r = self.refusal_reply(refusal);
+                let r = refusal_reply(refusal, self.flavor == Flavor::Mx);
                 info!(
                     "recipient refused: session={} to=<{shown}> reply={} {}",
                     self.peer.id,
@@ -192,102 +191,59 @@ impl<R: Resolver> SmtpSession<R> {
         }
     }
 
-    async fn on_data_start(&mut self) {
-        let Some(txn) = self.transaction.as_mut() else {
-            return;
-        };
-        match self.delivery.spool().await {
-            Ok(spool) => txn.spool = Some(spool),
-            Err(e) => {
-                error!("spool file: {e}");
-                txn.spool_failed = true;
-            }
-        }
-    }
-
-    async fn on_chunk(&mut self, bytes: &[u8]) {
-        let Some(txn) = self.transaction.as_mut() else {
-            return;
-        };
-        if let Some(spool) = txn.spool.as_mut()
-            && let Err(e) = spool.write(bytes).await
-        {
-            error!("writing the spool file: {e}");
-            txn.spool = None;
-            txn.spool_failed = true;
-        }
-    }
-
     async fn on_message_end(&mut self, server: &mut Server, count: usize) {
         let results = self.deliver(server, count).await;
+        let ok = || reply(250, (2, 0, 0), "Ok: delivered");
         match self.flavor {
             Flavor::Lmtp => {
                 for result in results {
-                    let r = result.map_or_else(Self::failure_reply, |()| {
-                        reply(250, (2, 0, 0), "Ok: delivered")
-                    });
+                    let r = result.map_or_else(failure_reply, |()| ok());
                     let _ = server.recipient_reply(r);
                 }
             }
             Flavor::Mx => match results.into_iter().find_map(Result::err) {
                 None => {
-                    let _ = server.accept_message(reply(250, (2, 0, 0), "Ok: delivered"));
+                    let _ = server.accept_message(ok());
                 }
                 Some(failure) => {
-                    let _ = server.reject_message(Self::failure_reply(failure));
+                    let _ = server.reject_message(failure_reply(failure));
                 }
             },
         }
     }
 
     /// Delivers the finished transaction; one result per machine recipient.
-    async fn deliver(&mut self, server: &Server, count: usize) -> Vec<Result<(), StoreFailure>> {
-        let temporary = vec![Err(StoreFailure::Temporary); count];
-        let Some(mut txn) = self.transaction.take() else {
+    async fn deliver(&mut self, server: &Server, count: usize) -> Vec<Result<(), Failure>> {
+        let temporary = vec![Err(Failure::Store); count];
+        let Some(txn) = self.transaction.take() else {
             return temporary;
         };
-        let spooled = match txn.spool.take() {
-            Some(spool) if !txn.spool_failed => spool.finish().await,
-            _ => return temporary,
+        let Some(message) = txn.finish().await else {
+            return temporary;
         };
-        let body = match spooled {
-            Ok(body) => body,
-            Err(e) => {
-                error!("finishing the spool file: {e}");
-                return temporary;
-            }
-        };
-        if txn.recipients.len() != count {
+        if message.recipients.len() != count {
             error!(
                 "internal error: {} recipients accepted, the machine reports {count}",
-                txn.recipients.len()
+                message.recipients.len()
             );
             return temporary;
         }
-        let (addresses, mailboxes): (Vec<String>, Vec<Vec<LocalUser>>) =
-            txn.recipients.into_iter().unzip();
-        let envelope = Envelope {
-            id: format!("S{}", self.peer.id),
-            helo: server.hello_domain().map(str::to_owned),
-            client_ip: self.peer.ip(),
-            protocol: self.protocol(server),
-            tls: self.tls.as_ref().map(ToString::to_string),
-            sender: txn.sender,
-            recipients: addresses,
-        };
-        let all_or_nothing = self.flavor == Flavor::Mx;
-        let results = self
-            .delivery
-            .deliver(&envelope, &mailboxes, &body, all_or_nothing)
-            .await;
-        info!(
-            "message: session={} from=<{}> recipients={} size={} delivered={}",
-            self.peer.id,
-            sanitize(envelope.sender.as_deref().unwrap_or("")),
-            results.len(),
-            body.len(),
-            results.iter().filter(|r| r.is_ok()).count()
+        let envelope = envelope(
+            &self.peer,
+            server,
+            &message,
+            self.protocol(server),
+            self.tls.as_ref(),
+            None,
         );
+        let results = match self.flavor {
+            Flavor::Mx => {
+                let result = self.dispatcher.deliver_all(&envelope, &message).await;
+                vec![result; count]
+            }
+            Flavor::Lmtp => self.dispatcher.deliver_each(&envelope, &message).await,
+        };
+        log_message(&self.peer, &message, &results);
         results
     }
 
@@ -315,18 +271,20 @@ impl<R: Resolver> Session<Server> for SmtpSession<R> {
                 );
             }
             Event::Mail(mail) => {
-                self.transaction = Some(Transaction {
-                    sender: mail.sender.as_ref().map(ToString::to_string),
-                    declared_size: mail.params.size,
-                    recipients: Vec::new(),
-                    spool: None,
-                    spool_failed: false,
-                });
+                self.transaction = Some(Transaction::new(&mail));
                 let _ = server.accept_mail();
             }
-            Event::Rcpt(rcpt) => self.on_rcpt(server, &rcpt.recipient).await,
-            Event::DataStart { .. } => self.on_data_start().await,
-            Event::DataChunk(bytes) => self.on_chunk(&bytes).await,
+            Event::Rcpt(rcpt) => self.on_rcpt(server, &rcpt).await,
+            Event::DataStart { .. } => {
+                if let Some(txn) = self.transaction.as_mut() {
+                    txn.start_body(self.dispatcher.delivery()).await;
+                }
+            }
+            Event::DataChunk(bytes) => {
+                if let Some(txn) = self.transaction.as_mut() {
+                    txn.write(&bytes).await;
+                }
+            }
             Event::MessageEnd { recipients } => {
                 self.on_message_end(server, recipients.len()).await;
             }
@@ -353,10 +311,45 @@ impl<R: Resolver> Session<Server> for SmtpSession<R> {
     }
 
     fn is_idle(&self) -> bool {
-        self.transaction
-            .as_ref()
-            .is_none_or(|txn| txn.spool.is_none() && !txn.spool_failed)
+        self.transaction.as_ref().is_none_or(Transaction::is_idle)
     }
+}
+
+/// The envelope of a finished `message` for trace headers, logs and the filter.
+pub(crate) fn envelope(
+    peer: &Peer,
+    server: &Server,
+    message: &Message,
+    protocol: &'static str,
+    tls: Option<&TlsInfo>,
+    authenticated: Option<String>,
+) -> Envelope {
+    Envelope {
+        id: format!("S{}", peer.id),
+        helo: server.hello_domain().map(str::to_owned),
+        client_ip: peer.ip(),
+        protocol,
+        tls: tls.map(ToString::to_string),
+        sender: message.sender.clone(),
+        recipients: message
+            .recipients
+            .iter()
+            .map(|r| r.address.clone())
+            .collect(),
+        authenticated,
+    }
+}
+
+/// Logs a finished message.
+pub(crate) fn log_message(peer: &Peer, message: &Message, results: &[Result<(), Failure>]) {
+    info!(
+        "message: session={} from=<{}> recipients={} size={} accepted={}",
+        peer.id,
+        sanitize(message.sender.as_deref().unwrap_or("")),
+        results.len(),
+        message.body.len(),
+        results.iter().filter(|r| r.is_ok()).count()
+    );
 }
 
 #[cfg(test)]

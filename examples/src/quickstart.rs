@@ -217,18 +217,19 @@ fn print_summary(config: &Config, dir: &Path, password: &str) {
         dir.join(CREDENTIALS_FILE).display()
     );
     println!("  mail           {}", config.mail.vmail.display());
+    println!("  outbound queue {}", config.queue.dir.display());
     println!();
-    println!("  {:<7} {:<22} SECURITY", "SERVICE", "ADDRESS");
+    println!("  {:<11} {:<22} SECURITY", "SERVICE", "ADDRESS");
     for service in config.listeners.all() {
         let security = match (service.name, service.implicit_tls, config.tls.is_some()) {
             (_, true, _) => "implicit TLS",
-            ("mx" | "imap", _, true) => "STARTTLS",
+            ("mx" | "imap" | "submission" | "managesieve", _, true) => "STARTTLS",
             ("pop3", _, true) => "STLS",
             _ => "plain",
         };
         for addr in service.addrs {
             let name = service.name.to_ascii_uppercase();
-            println!("  {name:<7} {:<22} {security}", addr.to_string());
+            println!("  {name:<11} {:<22} {security}", addr.to_string());
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `postroom check-config`: everything [`Config::load`] checks, plus the outside world:
 //! the certificate and key (readable, matching), the directory database (reachable, with
-//! the ISPmail tables), the vmail root (writable) and the listening addresses.
+//! the ISPmail tables), the vmail root and the queue directory (writable) and the
+//! listening addresses.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -36,20 +37,27 @@ pub(crate) async fn check(path: &Path) -> Report {
         if let Err(e) = crate::tls::Tls::load(&tls.certificate, &tls.key) {
             report.problems.push(format!("tls: {e}"));
         }
-    } else if [
-        &config.listeners.mx,
-        &config.listeners.pop3,
-        &config.listeners.imap,
-    ]
-    .iter()
-    .any(|addrs| !addrs.is_empty())
-    {
-        report
-            .warnings
-            .push("no [tls] section: STARTTLS and STLS will not be offered".to_owned());
+    } else {
+        let l = &config.listeners;
+        if [&l.mx, &l.pop3, &l.imap, &l.submission]
+            .iter()
+            .any(|addrs| !addrs.is_empty())
+        {
+            report
+                .warnings
+                .push("no [tls] section: STARTTLS and STLS will not be offered".to_owned());
+        }
+        if !l.submission.is_empty() {
+            report.warnings.push(
+                "listeners.submission without [tls]: mail clients cannot authenticate, \
+                 except over loopback with auth.allow_plaintext_auth_on_loopback"
+                    .to_owned(),
+            );
+        }
     }
     check_directory(&config, &mut report).await;
     check_vmail(&config.mail.vmail, &mut report);
+    check_queue_dir(&config.queue.dir, &mut report);
     check_listeners(&config, &mut report);
     report
 }
@@ -89,6 +97,33 @@ fn check_vmail(vmail: &Path, report: &mut Report) {
         Err(e) => report.problems.push(format!(
             "mail.vmail {}: {e} (`postroom init` creates it)",
             vmail.display()
+        )),
+    }
+}
+
+/// The queue directory must be a writable directory, or creatable (`serve` creates it).
+fn check_queue_dir(dir: &Path, report: &mut Report) {
+    let existing = dir
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(Path::new("/"));
+    if !existing.is_dir() {
+        report.problems.push(format!(
+            "queue.dir {}: {} is not a directory",
+            dir.display(),
+            existing.display()
+        ));
+        return;
+    }
+    let probe = existing.join(format!(".postroom-check-{}", std::process::id()));
+    match std::fs::write(&probe, b"") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => report.problems.push(format!(
+            "queue.dir {}: {} is not writable: {e}",
+            dir.display(),
+            existing.display()
         )),
     }
 }

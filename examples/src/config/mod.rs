@@ -15,6 +15,9 @@
 //! pop3s = ["0.0.0.0:995"]
 //! imap = ["0.0.0.0:143"]
 //! imaps = ["0.0.0.0:993"]
+//! submission = ["0.0.0.0:587"]
+//! submissions = ["0.0.0.0:465"]
+//! managesieve = ["0.0.0.0:4190"]
 //!
 //! [tls]
 //! certificate = "/etc/letsencrypt/live/mail.example.org/fullchain.pem"
@@ -32,7 +35,16 @@
 //! [auth]
 //! allow_plaintext_auth_on_loopback = true
 //! default_scheme = "ARGON2ID"
+//!
+//! [queue]
+//! dir = "/var/spool/postroom/queue"
+//!
+//! [outbound]
+//! tls = "may"
 //! ```
+//!
+//! The `[queue]` keys are described in [`QueueConfig`], the `[outbound]` keys (TLS
+//! policy, smarthost, static routes, nameservers, timeouts) in [`OutboundConfig`].
 
 pub(crate) mod check;
 mod listen_addr;
@@ -45,6 +57,8 @@ use std::time::Duration;
 use auth::SchemeSpec;
 use serde::Deserialize;
 
+pub(crate) use crate::outbound::OutboundConfig;
+pub(crate) use crate::queue::QueueConfig;
 pub(crate) use listen_addr::ListenAddr;
 pub(crate) use template::quickstart_toml;
 
@@ -73,6 +87,12 @@ pub(crate) struct Config {
     /// Authentication policy.
     #[serde(default)]
     pub(crate) auth: AuthConfig,
+    /// The outbound queue (submission, forwarding aliases, bounces).
+    #[serde(default)]
+    pub(crate) queue: QueueConfig,
+    /// How queued mail leaves: TLS policy, smarthost, routes, DNS.
+    #[serde(default)]
+    pub(crate) outbound: OutboundConfig,
 }
 
 /// Listening addresses per service; an empty list disables the service.
@@ -97,6 +117,15 @@ pub(crate) struct Listeners {
     /// IMAP over implicit TLS (standard port 993).
     #[serde(default)]
     pub(crate) imaps: Vec<ListenAddr>,
+    /// Message submission from mail clients with STARTTLS and AUTH (standard port 587).
+    #[serde(default)]
+    pub(crate) submission: Vec<ListenAddr>,
+    /// Message submission over implicit TLS, RFC 8314 (standard port 465).
+    #[serde(default)]
+    pub(crate) submissions: Vec<ListenAddr>,
+    /// ManageSieve with STARTTLS, RFC 5804 (standard port 4190).
+    #[serde(default)]
+    pub(crate) managesieve: Vec<ListenAddr>,
 }
 
 /// One service's name and addresses, as iterated by [`Listeners::all`].
@@ -112,7 +141,7 @@ pub(crate) struct Service<'a> {
 
 impl Listeners {
     /// Every service with its addresses, in a fixed order.
-    pub(crate) fn all(&self) -> [Service<'_>; 6] {
+    pub(crate) fn all(&self) -> [Service<'_>; 9] {
         fn service<'a>(
             name: &'static str,
             implicit_tls: bool,
@@ -131,10 +160,13 @@ impl Listeners {
             service("pop3s", true, &self.pop3s),
             service("imap", false, &self.imap),
             service("imaps", true, &self.imaps),
+            service("submission", false, &self.submission),
+            service("submissions", true, &self.submissions),
+            service("managesieve", false, &self.managesieve),
         ]
     }
 
-    fn all_mut(&mut self) -> [&mut Vec<ListenAddr>; 6] {
+    fn all_mut(&mut self) -> [&mut Vec<ListenAddr>; 9] {
         [
             &mut self.mx,
             &mut self.lmtp,
@@ -142,6 +174,9 @@ impl Listeners {
             &mut self.pop3s,
             &mut self.imap,
             &mut self.imaps,
+            &mut self.submission,
+            &mut self.submissions,
+            &mut self.managesieve,
         ]
     }
 }
@@ -249,7 +284,8 @@ impl Limits {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct AuthConfig {
-    /// Accept plaintext passwords (USER/PASS, AUTH PLAIN) without TLS from 127.0.0.1/::1.
+    /// Accept plaintext passwords (USER/PASS, LOGIN, AUTH PLAIN) without TLS from
+    /// 127.0.0.1/::1 (POP3, IMAP and submission).
     pub(crate) allow_plaintext_auth_on_loopback: bool,
     /// The scheme for new hashes (`postroom user add`, upgrades after login).
     #[serde(deserialize_with = "deserialize_scheme")]
@@ -362,6 +398,10 @@ impl Config {
             resolve(&mut tls.key);
         }
         resolve(&mut self.mail.vmail);
+        resolve(&mut self.queue.dir);
+        if let Some(ca_file) = &mut self.outbound.ca_file {
+            resolve(ca_file);
+        }
         for addrs in self.listeners.all_mut() {
             for addr in addrs.iter_mut() {
                 if let ListenAddr::Unix(path) = addr {
@@ -413,6 +453,8 @@ impl Config {
                 l.connections_per_ip, l.connections
             ));
         }
+        problems.extend(self.queue.problems());
+        problems.extend(self.outbound.problems());
         problems
     }
 

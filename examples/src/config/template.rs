@@ -8,6 +8,8 @@ pub(crate) const KEY_FILE: &str = "tls/key.pem";
 pub(crate) const DB_FILE: &str = "directory.db";
 /// The vmail root.
 pub(crate) const VMAIL_DIR: &str = "vmail";
+/// The outbound queue.
+pub(crate) const QUEUE_DIR: &str = "queue";
 
 /// A commented configuration serving every listener on 127.0.0.1 with unprivileged ports.
 pub(crate) fn quickstart_toml() -> String {
@@ -15,7 +17,7 @@ pub(crate) fn quickstart_toml() -> String {
         r#"# Postroom configuration, written by `postroom quickstart`.
 # Relative paths are relative to this file's directory.
 # For a real deployment copy this file, use the standard ports (25, 24 or a unix
-# socket for LMTP, 110, 995, 143, 993), your Let's Encrypt files, and run
+# socket for LMTP, 110, 995, 143, 993, 587, 465, 4190), your Let's Encrypt files, and run
 #   postroom check-config --config FILE && postroom serve --config FILE
 
 # Host name used in greetings and Received: lines.
@@ -28,6 +30,9 @@ pop3 = ["127.0.0.1:1110"]    # POP3 (STLS)
 pop3s = ["127.0.0.1:1995"]   # POP3 over implicit TLS
 imap = ["127.0.0.1:1143"]    # IMAP (STARTTLS)
 imaps = ["127.0.0.1:1993"]   # IMAP over implicit TLS
+submission = ["127.0.0.1:2587"]   # mail clients send here: STARTTLS, then AUTH
+submissions = ["127.0.0.1:2465"]  # the same over implicit TLS (RFC 8314)
+managesieve = ["127.0.0.1:14190"] # ManageSieve (STARTTLS): Sieve rules from Roundcube, sieve-connect
 
 [tls]
 certificate = "{CERT_FILE}"  # e.g. /etc/letsencrypt/live/HOST/fullchain.pem
@@ -54,6 +59,10 @@ idle_timeout_secs = 300
 allow_plaintext_auth_on_loopback = true
 default_scheme = "ARGON2ID"  # for new hashes; any scheme of `postroom pw -l`
 upgrade_hashes = true        # re-hash weaker stored passwords after a login
+
+[queue]
+# Outbound mail (submission, forwarding aliases, bounces) waits here until delivered.
+dir = "{QUEUE_DIR}"
 "#
     )
 }

@@ -35,7 +35,7 @@ fn quickstart_template_parses_and_resolves_relative_paths() {
             ListenAddr::Unix(_) => 0,
         })
         .collect();
-    assert_eq!(ports, [2525, 2424, 1110, 1995, 1143, 1993]);
+    assert_eq!(ports, [2525, 2424, 1110, 1995, 1143, 1993, 2587, 2465]);
     let implicit: Vec<&str> = config
         .listeners
         .all()
@@ -43,7 +43,7 @@ fn quickstart_template_parses_and_resolves_relative_paths() {
         .filter(|s| s.implicit_tls)
         .map(|s| s.name)
         .collect();
-    assert_eq!(implicit, ["pop3s", "imaps"]);
+    assert_eq!(implicit, ["pop3s", "imaps", "submissions"]);
     assert_eq!(config.auth.default_scheme.to_string(), "ARGON2ID");
 }
 
@@ -181,5 +181,42 @@ fn url_redaction() {
     assert_eq!(
         redact_url("sqlite:///var/lib/d.db"),
         "sqlite:///var/lib/d.db"
+    );
+}
+
+#[test]
+fn submission_listeners_and_the_queue_section() {
+    let text = MINIMAL.replace(
+        "mx = [\"0.0.0.0:25\"]",
+        "submission = [\"0.0.0.0:587\"]\nsubmissions = [\"0.0.0.0:465\"]",
+    );
+    let Err(ConfigError::Invalid { problems, .. }) = load(&text) else {
+        panic!("submissions without [tls] must be refused");
+    };
+    assert_eq!(problems, ["listeners.submissions needs a [tls] section"]);
+
+    let with_tls = format!("{text}\n[tls]\ncertificate = \"c.pem\"\nkey = \"k.pem\"\n");
+    let config = load(&with_tls).unwrap();
+    assert_eq!(
+        config.listeners.submission,
+        [ListenAddr::Tcp("0.0.0.0:587".parse().unwrap())]
+    );
+    let submissions = config.listeners.all()[7];
+    assert_eq!(
+        (submissions.name, submissions.implicit_tls),
+        ("submissions", true)
+    );
+    // The queue defaults to `queue` next to the configuration file.
+    assert_eq!(config.queue.dir, Path::new("/etc/postroom/queue"));
+
+    let queue = format!("{MINIMAL}\n[queue]\ndir = \"/var/spool/postroom\"\nconcurrency = 0\n");
+    let Err(ConfigError::Invalid { problems, .. }) = load(&queue) else {
+        panic!("a queue without concurrency must be refused");
+    };
+    assert_eq!(problems, ["queue.concurrency must be at least 1"]);
+    let queue = queue.replace("concurrency = 0", "give_up = \"2d\"");
+    assert_eq!(
+        load(&queue).unwrap().queue.dir,
+        Path::new("/var/spool/postroom")
     );
 }

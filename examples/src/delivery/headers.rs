@@ -9,15 +9,28 @@ use super::Envelope;
 /// The headers for one delivery of `envelope` to `target` (an address of ours), CRLF
 /// line endings, ready to be written before the message.
 pub(crate) fn trace_headers(envelope: &Envelope, hostname: &str, target: &str) -> Vec<u8> {
-    let mut h = String::with_capacity(512);
-    let sender = envelope.sender.as_deref().unwrap_or("");
-    let _ = write!(h, "Return-Path: <{sender}>\r\n");
-    let _ = write!(h, "Delivered-To: {target}\r\n");
-    h.push_str(&received(envelope, hostname));
-    h.into_bytes()
+    let mut h = delivery_headers(envelope, target);
+    h.extend_from_slice(received(envelope, hostname).as_bytes());
+    h
 }
 
-/// The `Received` header (folded, CRLF-terminated).
+/// `Return-Path` and `Delivered-To` alone, for a copy from the outbound queue (which
+/// carries our `Received` already).
+pub(crate) fn delivery_headers(envelope: &Envelope, target: &str) -> Vec<u8> {
+    let sender = envelope.sender.as_deref().unwrap_or("");
+    format!("Return-Path: <{sender}>\r\nDelivered-To: {target}\r\n").into_bytes()
+}
+
+/// The `Received` header alone, for a copy that leaves through the outbound queue (the
+/// final hop adds `Return-Path` and `Delivered-To`).
+pub(crate) fn received_header(envelope: &Envelope, hostname: &str) -> Vec<u8> {
+    received(envelope, hostname).into_bytes()
+}
+
+/// The `Received` header (folded, CRLF-terminated). After AUTH it names the login, as
+/// Postfix does with `smtpd_sasl_authenticated_header`: the sender's own server vouches
+/// for who sent the message, which helps abuse handling (never anything of the
+/// credentials but the login name).
 fn received(envelope: &Envelope, hostname: &str) -> String {
     let mut h = String::from("Received: from ");
     h.push_str(envelope.helo.as_deref().unwrap_or("unknown"));
@@ -32,6 +45,9 @@ fn received(envelope: &Envelope, hostname: &str) -> String {
     }
     if let Some(tls) = &envelope.tls {
         let _ = write!(h, "\r\n\t(using {tls})");
+    }
+    if let Some(login) = &envelope.authenticated {
+        let _ = write!(h, "\r\n\t(Authenticated sender: {login})");
     }
     let _ = write!(
         h,
@@ -117,6 +133,7 @@ mod tests {
             tls: Some("TLSv1.3 with cipher TLS13_AES_128_GCM_SHA256".into()),
             sender: Some("a@example.com".into()),
             recipients: vec!["pat@example.test".into()],
+            authenticated: None,
         }
     }
 
@@ -154,5 +171,23 @@ mod tests {
         assert!(text.starts_with("Return-Path: <>\r\n"));
         assert!(text.contains("from client.example (unix socket)\r\n\tby mx.example.test (Postroom) with LMTP id S7;"), "{text}");
         assert!(!text.contains("for <"));
+    }
+
+    #[test]
+    fn submission_names_the_login_and_the_queued_copy_has_only_received() {
+        let mut e = envelope();
+        e.protocol = "ESMTPSA";
+        e.authenticated = Some("pat@example.test".into());
+        let text = String::from_utf8(received_header(&e, "mx.example.test")).unwrap();
+        assert!(text.starts_with("Received: from client.example ([192.0.2.7])\r\n"));
+        assert!(
+            text.contains(
+                "TLS13_AES_128_GCM_SHA256)\r\n\t(Authenticated sender: pat@example.test)\r\n\
+                 \tby mx.example.test (Postroom) with ESMTPSA id S7\r\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("Return-Path") && !text.contains("Delivered-To"));
+        assert_eq!(text.matches("\r\n").count(), 6, "{text}");
     }
 }

@@ -1,13 +1,13 @@
-//! Local delivery, the ONE path shared by the MX and the LMTP listener (and later the
-//! queue): resolve each recipient in the directory, run the filter stage, store into the
-//! Maildir with fsync.
+//! Local delivery, the ONE path shared by the MX, the LMTP listener, submission and the
+//! outbound queue: resolve each recipient in the directory, run the filter stage, store
+//! into the Maildir with fsync.
 //!
 //! - [`Delivery::check_recipient`] answers `RCPT TO`: only plain local parts in one of
-//!   our domains that resolve to local mailboxes are accepted. Local parts that some
-//!   mailer would route further (`user%other`, `other!user`, `"user@other"`) are refused
-//!   before any lookup, so neither an alias nor a catch-all can turn them into a relay.
-//!   Forwarding to addresses outside our domains needs the outbound queue, which does not
-//!   exist yet: such recipients get `451 4.3.0`.
+//!   our domains that resolve to local mailboxes or forwarding destinations are
+//!   accepted. Local parts that some mailer would route further (`user%other`,
+//!   `other!user`, `"user@other"`) are refused before any lookup, so neither an alias
+//!   nor a catch-all can turn them into a relay. Forwarding destinations outside our
+//!   domains go to the outbound queue ([`dispatch`]).
 //! - [`Delivery::spool`] gives a [`SpoolWriter`] for the body as it streams in.
 //! - [`Delivery::deliver`] stores the spooled body once per distinct mailbox (an alias
 //!   and its target in one transaction get one copy), each copy prefixed with its own
@@ -17,10 +17,21 @@
 //!   maildir crate's delivery (quota check, uidlist, fsync of file and directory) stays
 //!   the one way mail enters a Maildir. Stores run on the blocking pool, at most
 //!   [`STORE_CONCURRENCY`] at once.
+//! - [`dispatch`] is what the sessions call at the end of a message: local copies
+//!   through [`Delivery::deliver`], remote recipients into the outbound queue.
+//! - [`transport`] lets the outbound queue deliver into local mailboxes the same way
+//!   (bounces to local senders, retries of failed local copies).
 
+pub(crate) mod dispatch;
 mod headers;
+mod hops;
 mod spool;
 mod store;
+#[allow(
+    dead_code,
+    reason = "the queue runner, wired into `serve` by the lead, is its only user"
+)]
+pub(crate) mod transport;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -33,6 +44,7 @@ use tracing::{error, info, warn};
 
 use crate::directory::{AddressError, Directory, DirectoryError, LocalUser, Resolution};
 
+pub(crate) use headers::received_header;
 pub(crate) use spool::{SpoolWriter, Spooled};
 
 /// Most Maildir stores (fsync-heavy) running at once.
@@ -45,6 +57,12 @@ pub(crate) trait Resolver: Send + Sync + 'static {
         &self,
         recipient: &str,
     ) -> impl Future<Output = Result<Resolution, DirectoryError>> + Send;
+
+    /// Whether `domain` is one of ours (a domain name, not an address literal).
+    fn is_local_domain(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<bool, DirectoryError>> + Send;
 }
 
 impl Resolver for Directory {
@@ -53,6 +71,13 @@ impl Resolver for Directory {
         recipient: &str,
     ) -> impl Future<Output = Result<Resolution, DirectoryError>> + Send {
         self.resolve_recipient(recipient)
+    }
+
+    fn is_local_domain(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<bool, DirectoryError>> + Send {
+        Self::is_local_domain(self, domain)
     }
 }
 
@@ -102,7 +127,7 @@ pub(crate) struct Envelope {
     pub(crate) helo: Option<String>,
     /// The client's IP (`None`: a Unix socket).
     pub(crate) client_ip: Option<IpAddr>,
-    /// `ESMTP`, `ESMTPS`, `SMTP`, `LMTP`, `LMTPS` (RFC 3848).
+    /// `ESMTP`, `ESMTPS`, `ESMTPA`, `ESMTPSA`, `SMTP`, `LMTP`, `LMTPS` (RFC 3848).
     pub(crate) protocol: &'static str,
     /// The negotiated TLS version and cipher, if any.
     pub(crate) tls: Option<String>,
@@ -110,6 +135,17 @@ pub(crate) struct Envelope {
     pub(crate) sender: Option<String>,
     /// The accepted recipients as the client gave them, in RCPT order.
     pub(crate) recipients: Vec<String>,
+    /// The login of an authenticated client (submission), for the `Received` header.
+    pub(crate) authenticated: Option<String>,
+}
+
+/// Where the copies for one accepted recipient go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Destinations {
+    /// Local mailboxes, stored at once.
+    pub(crate) local: Vec<LocalUser>,
+    /// Addresses outside our domains (forwarding aliases), for the outbound queue.
+    pub(crate) remote: Vec<String>,
 }
 
 /// Why a recipient was refused at `RCPT TO`.
@@ -123,8 +159,8 @@ pub(crate) enum Refusal {
     UnknownUser,
     /// A mailbox is over its quota.
     OverQuota,
-    /// The recipient forwards outside our domains, which needs the (missing) queue.
-    RemoteForward,
+    /// The alias expansion goes deeper or wider than the directory allows.
+    TooManyAliases,
     /// The directory or the Maildir could not be read.
     Temporary,
 }
@@ -169,14 +205,23 @@ impl<R: Resolver> Delivery<R> {
         &self.hostname
     }
 
-    /// Decides `RCPT TO:<local_part@domain>`: the local mailboxes it delivers to, or why
-    /// it is refused. `size` is the `SIZE=` the client declared, for the quota check.
+    /// Whether `domain` is one of ours; `Err` when the directory cannot answer.
+    pub(crate) async fn is_local_domain(&self, domain: &str) -> Result<bool, Refusal> {
+        self.resolver.is_local_domain(domain).await.map_err(|e| {
+            error!("directory lookup of the domain {domain} failed: {e}");
+            Refusal::Temporary
+        })
+    }
+
+    /// Decides `RCPT TO:<local_part@domain>`: the local mailboxes and forwarding
+    /// destinations it resolves to, or why it is refused. `size` is the `SIZE=` the
+    /// client declared, for the quota check.
     pub(crate) async fn check_recipient(
         &self,
         local_part: &str,
         domain: &str,
         size: Option<u64>,
-    ) -> Result<Vec<LocalUser>, Refusal> {
+    ) -> Result<Destinations, Refusal> {
         let domain = if domain.is_empty() {
             // `RCPT TO:<Postmaster>` (RFC 5321 section 4.5.1) is our host's postmaster.
             self.hostname.as_str()
@@ -195,26 +240,29 @@ impl<R: Resolver> Delivery<R> {
                 ..
             }) => return Err(Refusal::NotLocalDomain),
             Err(DirectoryError::InvalidAddress { .. }) => return Err(Refusal::BadLocalPart),
+            Err(e @ DirectoryError::ExpansionLimit { .. }) => {
+                warn!("{e}");
+                return Err(Refusal::TooManyAliases);
+            }
             Err(e) => {
                 error!("directory lookup of {address} failed: {e}");
                 return Err(Refusal::Temporary);
             }
         };
-        let local = match resolution {
+        let (local, remote) = match resolution {
             Resolution::NotLocalDomain => return Err(Refusal::NotLocalDomain),
             Resolution::Unknown => return Err(Refusal::UnknownUser),
-            Resolution::Found { remote, .. } if !remote.is_empty() => {
-                info!("recipient {address} forwards to {remote:?}: no outbound queue yet");
-                return Err(Refusal::RemoteForward);
-            }
-            Resolution::Found { local, .. } => local,
+            Resolution::Found { local, remote } => (local, remote),
         };
         for mailbox in &local {
             if self.would_exceed(mailbox, size.unwrap_or(0)).await? {
                 return Err(Refusal::OverQuota);
             }
         }
-        Ok(local)
+        if !remote.is_empty() {
+            info!("recipient {address} forwards to {remote:?}");
+        }
+        Ok(Destinations { local, remote })
     }
 
     async fn would_exceed(&self, mailbox: &LocalUser, size: u64) -> Result<bool, Refusal> {
@@ -241,6 +289,22 @@ impl<R: Resolver> Delivery<R> {
         SpoolWriter::create(&self.spool_dir).await
     }
 
+    /// Whether every one of `mailboxes` has room for `size` more bytes.
+    pub(crate) async fn check_quota(
+        &self,
+        mailboxes: &[Vec<LocalUser>],
+        size: u64,
+    ) -> Result<(), StoreFailure> {
+        for mailbox in &distinct_mailboxes(mailboxes) {
+            match self.would_exceed(mailbox, size).await {
+                Ok(false) => {}
+                Ok(true) => return Err(StoreFailure::OverQuota),
+                Err(_) => return Err(StoreFailure::Temporary),
+            }
+        }
+        Ok(())
+    }
+
     /// Stores `body` for every recipient (`mailboxes[i]` are the mailboxes of
     /// `envelope.recipients[i]`); returns one result per recipient. With `all_or_nothing`
     /// (SMTP, which has one reply for all recipients) nothing is stored if any mailbox
@@ -252,21 +316,15 @@ impl<R: Resolver> Delivery<R> {
         body: &Spooled,
         all_or_nothing: bool,
     ) -> Vec<Result<(), StoreFailure>> {
+        if all_or_nothing && let Err(failure) = self.check_quota(mailboxes, body.len()).await {
+            return vec![Err(failure); mailboxes.len()];
+        }
         let distinct = distinct_mailboxes(mailboxes);
-        if all_or_nothing {
-            for mailbox in &distinct {
-                match self.would_exceed(mailbox, body.len()).await {
-                    Ok(false) => {}
-                    Ok(true) => return vec![Err(StoreFailure::OverQuota); mailboxes.len()],
-                    Err(_) => return vec![Err(StoreFailure::Temporary); mailboxes.len()],
-                }
-            }
-        }
-        let mut results = Vec::with_capacity(distinct.len());
-        for mailbox in &distinct {
-            let result = self.store_one(envelope, mailbox, body).await;
-            results.push((mailbox.maildir.clone(), result));
-        }
+        let stored = self
+            .store_copies(envelope, &distinct, body, Trace::Received)
+            .await;
+        let results: Vec<(&LocalUser, Result<(), StoreFailure>)> =
+            distinct.iter().zip(stored).collect();
         mailboxes
             .iter()
             .map(|targets| {
@@ -275,7 +333,7 @@ impl<R: Resolver> Delivery<R> {
                     .map(|t| {
                         results
                             .iter()
-                            .find(|(path, _)| *path == t.maildir)
+                            .find(|(m, _)| m.maildir == t.maildir)
                             .map_or(Err(StoreFailure::Temporary), |(_, r)| *r)
                     })
                     .find(Result::is_err)
@@ -284,15 +342,35 @@ impl<R: Resolver> Delivery<R> {
             .collect()
     }
 
+    /// Stores one copy in each of `mailboxes` (which should be distinct), with the
+    /// `trace` headers; one result per mailbox.
+    pub(crate) async fn store_copies(
+        &self,
+        envelope: &Envelope,
+        mailboxes: &[LocalUser],
+        body: &Spooled,
+        trace: Trace,
+    ) -> Vec<Result<(), StoreFailure>> {
+        let mut results = Vec::with_capacity(mailboxes.len());
+        for mailbox in mailboxes {
+            results.push(self.store_one(envelope, mailbox, body, trace).await);
+        }
+        results
+    }
+
     /// Filters and stores one copy.
     async fn store_one(
         &self,
         envelope: &Envelope,
         mailbox: &LocalUser,
         body: &Spooled,
+        trace: Trace,
     ) -> Result<(), StoreFailure> {
         let Verdict::Folder(folder) = self.filter.decide(envelope, mailbox, body).await;
-        let prefix = headers::trace_headers(envelope, &self.hostname, &mailbox.email);
+        let prefix = match trace {
+            Trace::Received => headers::trace_headers(envelope, &self.hostname, &mailbox.email),
+            Trace::DeliveryOnly => headers::delivery_headers(envelope, &mailbox.email),
+        };
         let Ok(_slot) = self.slots.acquire().await else {
             return Err(StoreFailure::Temporary);
         };
@@ -326,8 +404,17 @@ impl<R: Resolver> Delivery<R> {
     }
 }
 
+/// Which trace headers a stored copy gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trace {
+    /// `Return-Path`, `Delivered-To` and our `Received` (mail straight from a session).
+    Received,
+    /// `Return-Path` and `Delivered-To` only: the queued copy has our `Received` already.
+    DeliveryOnly,
+}
+
 /// Every mailbox once, in first-seen order.
-fn distinct_mailboxes(mailboxes: &[Vec<LocalUser>]) -> Vec<LocalUser> {
+pub(crate) fn distinct_mailboxes(mailboxes: &[Vec<LocalUser>]) -> Vec<LocalUser> {
     let mut distinct: Vec<LocalUser> = Vec::new();
     for mailbox in mailboxes.iter().flatten() {
         if !distinct.iter().any(|m| m.maildir == mailbox.maildir) {

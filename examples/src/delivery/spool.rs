@@ -62,6 +62,16 @@ impl SpoolWriter {
 }
 
 impl Spooled {
+    /// A complete message already on disk (a queued message), read like a spool.
+    pub(crate) async fn open(path: &Path) -> io::Result<Self> {
+        let file = tokio::fs::File::open(path).await?.into_std().await;
+        let len = file.metadata()?.len();
+        Ok(Self {
+            file: Arc::new(file),
+            len,
+        })
+    }
+
     /// The body's size in bytes.
     pub(crate) fn len(&self) -> u64 {
         self.len

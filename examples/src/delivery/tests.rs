@@ -45,8 +45,11 @@ async fn relay_tricks_never_reach_the_directory() {
     assert!(d.resolver.asked.lock().unwrap().is_empty());
     // Without the local-part rule the catch-all would have forwarded them:
     assert_eq!(
-        d.check_recipient("anything", "example.test", None).await,
-        Err(Refusal::RemoteForward)
+        d.check_recipient("anything", "example.test", None)
+            .await
+            .unwrap()
+            .remote,
+        ["catchall@elsewhere.example"]
     );
 }
 
@@ -63,10 +66,9 @@ async fn recipients_are_refused_for_the_right_reason() {
         check("nobody", "example.test").await,
         Err(Refusal::UnknownUser)
     );
-    assert_eq!(
-        check("fwd", "example.test").await,
-        Err(Refusal::RemoteForward)
-    );
+    let fwd = check("fwd", "example.test").await.unwrap();
+    assert_eq!(fwd.local[0].email, "pat@example.test");
+    assert_eq!(fwd.remote, ["someone@elsewhere.example"]);
     assert_eq!(
         d.check_recipient("full", "example.test", Some(11)).await,
         Err(Refusal::OverQuota)
@@ -75,11 +77,13 @@ async fn recipients_are_refused_for_the_right_reason() {
         d.check_recipient("full", "example.test", Some(5))
             .await
             .unwrap()
+            .local
             .len(),
         1
     );
     let pat = check("pat", "example.test").await.unwrap();
-    assert_eq!(pat[0].email, "pat@example.test");
+    assert_eq!(pat.local[0].email, "pat@example.test");
+    assert!(pat.remote.is_empty());
     // Bare <Postmaster> is our host's postmaster.
     let _ = d.check_recipient("Postmaster", "", None).await;
     assert!(
@@ -100,6 +104,7 @@ fn envelope(recipients: &[&str]) -> Envelope {
         tls: None,
         sender: Some("a@elsewhere.example".into()),
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+        authenticated: None,
     }
 }
 
@@ -137,11 +142,13 @@ async fn an_alias_and_its_target_get_one_copy_with_trace_headers() {
     let pat = d
         .check_recipient("pat", "example.test", None)
         .await
-        .unwrap();
+        .unwrap()
+        .local;
     let team = d
         .check_recipient("team", "example.test", None)
         .await
-        .unwrap();
+        .unwrap()
+        .local;
     let b = body(&d, b"Subject: hi\r\n\r\nHello\r\n").await;
     let results = d
         .deliver(
@@ -169,11 +176,13 @@ async fn over_quota_is_all_or_nothing_for_smtp_and_per_recipient_for_lmtp() {
     let pat = d
         .check_recipient("pat", "example.test", None)
         .await
-        .unwrap();
+        .unwrap()
+        .local;
     let full = d
         .check_recipient("full", "example.test", None)
         .await
-        .unwrap();
+        .unwrap()
+        .local;
     let b = body(&d, b"Subject: big enough to exceed ten bytes\r\n\r\n").await;
     let env = envelope(&["pat@example.test", "full@example.test"]);
     let mailboxes = [pat.clone(), full.clone()];

@@ -14,6 +14,7 @@ pub(crate) mod address;
 mod admin_ops;
 mod resolve;
 mod schema;
+mod sender_login;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! `postroom serve`: binds every configured listener, runs the accept loops, and shuts
 //! down cleanly on SIGINT or SIGTERM.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,9 +10,14 @@ use tracing::{info, warn};
 
 use super::{ConnectionLimits, Endpoint, Limiter, Listener, Shared, accept_loop};
 use crate::config::{Config, ListenAddr};
+use crate::delivery::dispatch::Dispatcher;
+use crate::delivery::transport::LocalTransport;
 use crate::delivery::{Delivery, InboxOnly};
 use crate::directory::{Directory, DirectoryError};
 use crate::mx::{Flavor, SmtpService, smtp_config};
+use crate::outbound::{SmtpTransport, Transport};
+use crate::queue::{Queue, QueueError};
+use crate::relay::Router;
 use crate::shutdown::{self, Shutdown};
 use crate::tls::{self, Tls, TlsError};
 
@@ -25,6 +31,9 @@ pub(crate) enum ServeError {
     /// The certificate or key could not be loaded.
     #[error("tls: {0}")]
     Tls(#[from] TlsError),
+    /// The outbound queue could not be opened.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
     /// A listener could not be bound.
     #[error("cannot listen on {endpoint} ({service}): {source}")]
     Bind {
@@ -86,6 +95,8 @@ pub(crate) async fn serve_until(
         config.hostname.clone(),
         std::env::temp_dir(),
     ));
+    let queue = open_queue(config).await?;
+    let dispatcher = Arc::new(Dispatcher::new(Arc::clone(&delivery), Arc::clone(&queue)));
     let limiter = Limiter::new(ConnectionLimits {
         total: config.limits.connections,
         per_ip: config.limits.connections_per_ip,
@@ -97,14 +108,25 @@ pub(crate) async fn serve_until(
         shutdown,
     };
 
+    start_queue(config, &directory, &delivery, &queue, &shared)?;
+
     let mx = Arc::new(SmtpService::new(
         Flavor::Mx,
         smtp_config(config, Flavor::Mx),
-        Arc::clone(&delivery),
+        Arc::clone(&dispatcher),
     ));
-    let lmtp = Arc::new(crate::lmtp::service(config, Arc::clone(&delivery)));
+    let lmtp = Arc::new(crate::lmtp::service(config, Arc::clone(&dispatcher)));
+    let submission = Arc::new(crate::submission::SubmissionService::new(
+        config,
+        directory.clone(),
+        Arc::clone(&dispatcher),
+    ));
     let pop3 = Arc::new(crate::pop3::Pop3Service::new(config, directory.clone()));
     let imap = Arc::new(crate::imap::ImapService::new(config, directory.clone()));
+    let managesieve = Arc::new(crate::managesieve::ManagesieveService::new(
+        config,
+        directory.clone(),
+    ));
     let mut loops = JoinSet::new();
     for service in config.listeners.all() {
         for addr in service.addrs {
@@ -149,6 +171,24 @@ pub(crate) async fn serve_until(
                         shared,
                     ));
                 }
+                "submission" | "submissions" => {
+                    loops.spawn(accept_loop(
+                        service.name,
+                        listener,
+                        service.implicit_tls,
+                        Arc::clone(&submission),
+                        shared,
+                    ));
+                }
+                "managesieve" => {
+                    loops.spawn(accept_loop(
+                        "managesieve",
+                        listener,
+                        false,
+                        Arc::clone(&managesieve),
+                        shared,
+                    ));
+                }
                 other => {
                     warn!("{other} on {bound}: this service is not built yet; not listening");
                     continue;
@@ -176,6 +216,52 @@ pub(crate) async fn serve_until(
     }
     directory.close().await;
     info!("shutdown complete");
+    Ok(())
+}
+
+/// Opens the outbound queue of `config` (blocking work: recovery reads every state file).
+async fn open_queue(config: &Config) -> Result<Arc<Queue>, ServeError> {
+    let queue_config = config.queue.clone();
+    let hostname = config.hostname.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        Queue::open(&queue_config).map(|q| q.with_hostname(hostname))
+    })
+    .await
+    .map_err(|e| ServeError::Io {
+        what: "opening the queue",
+        source: std::io::Error::other(e),
+    })??;
+    Ok(Arc::new(opened))
+}
+
+/// Starts the queue runner: local domains are stored like inbound mail (bounces to local
+/// senders, retried local copies), every other domain goes out over SMTP.
+fn start_queue(
+    config: &Config,
+    directory: &Directory,
+    delivery: &Arc<Delivery>,
+    queue: &Arc<Queue>,
+    shared: &Shared,
+) -> Result<(), ServeError> {
+    let own_listeners: Vec<SocketAddr> = config
+        .listeners
+        .mx
+        .iter()
+        .filter_map(|addr| match addr {
+            ListenAddr::Tcp(sock) => Some(*sock),
+            ListenAddr::Unix(_) => None,
+        })
+        .collect();
+    let remote =
+        SmtpTransport::new(&config.outbound, &config.hostname, &own_listeners).map_err(|e| {
+            ServeError::Io {
+                what: "setting up outbound SMTP",
+                source: std::io::Error::other(e),
+            }
+        })?;
+    let local = LocalTransport::new(Arc::clone(delivery), Arc::clone(queue));
+    let router: Arc<dyn Transport> = Arc::new(Router::new(directory.clone(), local, remote));
+    tokio::spawn(Arc::clone(queue).run(router, shared.shutdown.clone()));
     Ok(())
 }
 

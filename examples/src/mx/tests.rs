@@ -7,8 +7,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
-use crate::delivery::testing::{Table, delivery, user};
+use crate::delivery::testing::{Table, dispatcher, queued, user};
 use crate::listen::{ConnectionLimits, Limiter, Shared, run_connection};
+use crate::queue::Queue;
 use crate::shutdown::Shutdown;
 
 fn config(vmail: &Path) -> Config {
@@ -24,12 +25,17 @@ fn config(vmail: &Path) -> Config {
 }
 
 fn service(vmail: &Path, flavor: Flavor) -> SmtpService<Table> {
+    service_and_queue(vmail, flavor).0
+}
+
+fn service_and_queue(vmail: &Path, flavor: Flavor) -> (SmtpService<Table>, Arc<Queue>) {
     let config = config(vmail);
-    let delivery = Arc::new(delivery(vmail));
-    match flavor {
-        Flavor::Mx => SmtpService::new(Flavor::Mx, smtp_config(&config, Flavor::Mx), delivery),
-        Flavor::Lmtp => crate::lmtp::service(&config, delivery),
-    }
+    let (dispatcher, queue) = dispatcher(vmail);
+    let service = match flavor {
+        Flavor::Mx => SmtpService::new(Flavor::Mx, smtp_config(&config, Flavor::Mx), dispatcher),
+        Flavor::Lmtp => crate::lmtp::service(&config, dispatcher),
+    };
+    (service, queue)
 }
 
 /// Sends `input` in one go and returns everything the server wrote until it closed.
@@ -118,7 +124,8 @@ async fn mx_delivers_and_refuses_each_recipient_for_its_reason() {
         DATA\r\n\
         Subject: hi\r\n\r\n..dotted\r\n.\r\n\
         QUIT\r\n";
-    let out = converse(service(dir.path(), Flavor::Mx), script).await;
+    let (service, queue) = service_and_queue(dir.path(), Flavor::Mx);
+    let out = converse(service, script).await;
     assert_eq!(
         codes(&out)[2..],
         [
@@ -130,14 +137,36 @@ async fn mx_delivers_and_refuses_each_recipient_for_its_reason() {
             "550 5.1.1",
             "554 5.7.1",
             "550 5.1.1",
-            "451 4.3.0",
+            "250 2.1.5",
             "354 End d",
             "250 2.0.0",
             "221 2.0.0",
         ],
         "{out}"
     );
+    // pat directly and through fwd: one copy; fwd's off-site destination is queued
+    // with the original sender.
     assert_eq!(inbox_count(dir.path(), "pat"), 1);
+    let queued = queued(&queue);
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].sender, "a@elsewhere.example");
+    assert_eq!(
+        queued[0].recipients,
+        ["someone@elsewhere.example orcpt=rfc822;fwd@example.test"]
+    );
+    assert!(
+        queued[0]
+            .content
+            .starts_with("Received: from client.example ([192.0.2.7])\r\n"),
+        "{}",
+        queued[0].content
+    );
+    assert!(!queued[0].content.contains("Delivered-To"));
+    assert!(
+        queued[0]
+            .content
+            .ends_with("Subject: hi\r\n\r\n.dotted\r\n")
+    );
     let pat = user(dir.path(), "pat", None);
     let inbox = maildir::Maildir::open(&pat.maildir)
         .unwrap()
@@ -150,10 +179,9 @@ async fn mx_delivers_and_refuses_each_recipient_for_its_reason() {
         .unwrap()
         .read_to_string(&mut text)
         .unwrap();
+    // Two recipients (pat and fwd) were accepted: the Received header names neither.
     assert!(
-        text.contains(
-            "\tby mx.example.test (Postroom) with ESMTP id S1\r\n\tfor <pat@example.test>;"
-        ),
+        text.contains("\tby mx.example.test (Postroom) with ESMTP id S1;\r\n"),
         "{text}"
     );
     assert!(text.ends_with("Subject: hi\r\n\r\n.dotted\r\n"), "{text}");
@@ -221,4 +249,75 @@ async fn lmtp_answers_once_per_recipient() {
     assert!(out.starts_with("220 mx.example.test LMTP"), "{out}");
     assert_eq!(inbox_count(dir.path(), "pat"), 1);
     assert_eq!(inbox_count(dir.path(), "full"), 0);
+}
+
+#[tokio::test]
+async fn mx_forwards_only_through_aliases_and_stops_mail_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, queue) = service_and_queue(dir.path(), Flavor::Mx);
+    let hops = "Received: x\r\n".repeat(51);
+    let script = format!(
+        "EHLO client.example\r\n\
+         MAIL FROM:<a@elsewhere.example>\r\n\
+         RCPT TO:<fwd@example.test>\r\n\
+         DATA\r\n{hops}Subject: loop\r\n\r\nx\r\n.\r\n\
+         MAIL FROM:<a@elsewhere.example>\r\n\
+         RCPT TO:<someone@elsewhere.example>\r\n\
+         RCPT TO:<catchall@elsewhere.example>\r\n\
+         QUIT\r\n"
+    );
+    let out = converse(service, script.as_bytes()).await;
+    assert_eq!(
+        codes(&out)[2..],
+        [
+            "250 2.1.0",
+            "250 2.1.5",
+            "354 End d",
+            "554 5.4.6",
+            "250 2.1.0",
+            "554 5.7.1",
+            "554 5.7.1",
+            "221 2.0.0"
+        ],
+        "{out}"
+    );
+    assert!(queued(&queue).is_empty());
+    assert_eq!(inbox_count(dir.path(), "pat"), 0);
+}
+
+#[tokio::test]
+async fn lmtp_queues_forwards_and_delivers_local_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, queue) = service_and_queue(dir.path(), Flavor::Lmtp);
+    let script = b"LHLO mta.example\r\n\
+        MAIL FROM:<a@elsewhere.example> BODY=8BITMIME\r\n\
+        RCPT TO:<fwd@example.test>\r\n\
+        RCPT TO:<unknown-but-caught@example.test>\r\n\
+        DATA\r\nSubject: caf\xc3\xa9\r\n\r\nbody\r\n.\r\n\
+        QUIT\r\n";
+    let out = converse(service, script).await;
+    assert_eq!(
+        codes(&out)[2..],
+        [
+            "250 2.1.0",
+            "250 2.1.5",
+            "250 2.1.5",
+            "354 End d",
+            "250 2.0.0",
+            "250 2.0.0",
+            "221 2.0.0"
+        ],
+        "{out}"
+    );
+    assert_eq!(inbox_count(dir.path(), "pat"), 1);
+    let queued = queued(&queue);
+    assert_eq!(queued.len(), 1);
+    assert_eq!(
+        queued[0].recipients,
+        [
+            "someone@elsewhere.example orcpt=rfc822;fwd@example.test",
+            "catchall@elsewhere.example orcpt=rfc822;unknown-but-caught@example.test"
+        ]
+    );
+    assert!(queued[0].eight_bit);
 }

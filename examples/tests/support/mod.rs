@@ -73,6 +73,10 @@ pub(crate) struct Postroom {
     pub(crate) imap: SocketAddr,
     /// The IMAPS (implicit TLS) listener, if TLS is on.
     pub(crate) imaps: Option<SocketAddr>,
+    /// The submission listener (STARTTLS when TLS is on, then AUTH).
+    pub(crate) submission: SocketAddr,
+    /// The submissions (implicit TLS) listener, if TLS is on.
+    pub(crate) submissions: Option<SocketAddr>,
     /// The LMTP Unix socket, if configured.
     pub(crate) lmtp_socket: Option<PathBuf>,
     /// The certificate (PEM), if TLS is on.
@@ -102,6 +106,10 @@ impl Postroom {
         let imaps = options
             .tls
             .then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
+        let submission = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let submissions = options
+            .tls
+            .then(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
         let lmtp_socket = options.lmtp_unix.then(|| dir.path().join("lmtp.sock"));
         let cert = options.tls.then(|| write_certificate(dir.path()));
         let mut lmtp_listeners = format!("\"{lmtp}\"");
@@ -115,6 +123,10 @@ impl Postroom {
         reader_listeners.push_str(&format!("imap = [\"{imap}\"]\n"));
         if let Some(imaps) = imaps {
             reader_listeners.push_str(&format!("imaps = [\"{imaps}\"]\n"));
+        }
+        reader_listeners.push_str(&format!("submission = [\"{submission}\"]\n"));
+        if let Some(submissions) = submissions {
+            reader_listeners.push_str(&format!("submissions = [\"{submissions}\"]\n"));
         }
         let tls = if options.tls {
             "[tls]\ncertificate = \"cert.pem\"\nkey = \"key.pem\"\n"
@@ -142,6 +154,8 @@ impl Postroom {
             pop3s,
             imap,
             imaps,
+            submission,
+            submissions,
             lmtp_socket,
             cert,
             child: None,
@@ -282,6 +296,23 @@ impl Postroom {
     /// The messages in a user's INBOX (`new/` and `cur/`), sorted by file name.
     pub(crate) fn inbox(&self, user: &str) -> Vec<String> {
         messages_in(&self.maildir(user))
+    }
+
+    /// Runs an admin command against this installation; returns its standard output
+    /// (panics if it fails).
+    pub(crate) fn admin_output(&self, args: &[&str]) -> String {
+        let output = Command::new(binary())
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .expect("run postroom");
+        assert!(
+            output.status.success(),
+            "postroom {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 }
 
