@@ -35,7 +35,10 @@ fn quickstart_template_parses_and_resolves_relative_paths() {
             ListenAddr::Unix(_) => 0,
         })
         .collect();
-    assert_eq!(ports, [2525, 2424, 1110, 1995, 1143, 1993, 2587, 2465]);
+    assert_eq!(
+        ports,
+        [2525, 2424, 1110, 1995, 1143, 1993, 2587, 2465, 14190]
+    );
     let implicit: Vec<&str> = config
         .listeners
         .all()
