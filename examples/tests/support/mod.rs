@@ -133,6 +133,8 @@ impl Postroom {
         } else {
             ""
         };
+        // Outbound DNS goes to a closed loopback port: no test asks a real resolver, and
+        // mail queued for other domains stays deferred where the tests can list it.
         let toml = format!(
             "hostname = \"mx.{DOMAIN}\"\n\
              [listeners]\nmx = [\"{mx}\"]\nlmtp = [{lmtp_listeners}]\n\
@@ -141,7 +143,8 @@ impl Postroom {
              [directory]\nurl = \"sqlite://directory.db\"\n\
              [mail]\nvmail = \"vmail\"\n\
              [limits]\nmessage_size = {}\nconnections_per_ip = {}\nidle_timeout_secs = 60\n\
-             [auth]\ndefault_scheme = \"SHA512-CRYPT\"\nallow_plaintext_auth_on_loopback = {}\n",
+             [auth]\ndefault_scheme = \"SHA512-CRYPT\"\nallow_plaintext_auth_on_loopback = {}\n\
+             [outbound]\nnameservers = [\"127.0.0.1:1\"]\n",
             options.message_size, options.connections_per_ip, options.plaintext_on_loopback
         );
         std::fs::write(&config, toml).expect("write config");
