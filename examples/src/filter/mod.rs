@@ -15,16 +15,22 @@
 
 #![allow(
     dead_code,
-    reason = "the lead wires the filters into delivery, mx and config (see the report)"
+    reason = "not yet called by delivery, the MX/LMTP end of data or the config (issue 9)"
 )]
 
 pub(crate) mod message;
 pub(crate) mod sieve;
 pub(crate) mod spam;
 
-#[allow(unused_imports, reason = "the names the lead wires in")]
+#[allow(
+    unused_imports,
+    reason = "used once delivery calls the filter stage (issue 9)"
+)]
 pub(crate) use self::sieve::{SieveConfig, SieveDecision, SieveFilter};
-#[allow(unused_imports, reason = "the names the lead wires in")]
+#[allow(
+    unused_imports,
+    reason = "used once delivery calls the filter stage (issue 9)"
+)]
 pub(crate) use self::spam::{SpamCheck, SpamConfig, SpamDecision};
 
 #[cfg(test)]
