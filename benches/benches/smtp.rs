@@ -4,16 +4,23 @@
 //! `cargo bench -p postroom-benches --bench smtp`
 //!
 //! - `smtp_command_parse/*`: one iteration parses every line of a fixed corpus of
-//!   realistic client commands (throughput in bytes and commands).
+//!   realistic client commands, each line at every alignment modulo 8 (so that where
+//!   the compiler happens to place the lines does not change the result), with
+//!   throughput in bytes and commands.
 //! - `smtp_data_unstuff/*`: one iteration receives a fixed ~4 MiB dot-stuffed message
 //!   body in 64 KiB reads. Postroom's number goes through the whole [`Server`] (input
-//!   buffering, the DATA receiver, `Event::DataChunk` allocation), as an application
-//!   sees it; Stalwart's goes through `DataReceiver::ingest` into a reused `Vec`.
+//!   buffering, the DATA receiver, `Event::DataChunk` events), as an application sees
+//!   it; Stalwart's goes through `DataReceiver::ingest` into a reused `Vec`.
+//!
+//! Instruction counts: with `SMTP_BENCH_PASSES=<postroom|stalwart>:<n>` in the
+//! environment, the bench binary only parses the command corpus `n` times with one
+//! parser and exits, for `valgrind --tool=callgrind`; the difference between two values
+//! of `n` divided by their difference is the cost of one pass (see benches/README.md).
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use smtp_proto::codec::decode_command;
 use smtp_proto::server::{Config, Event, Output, Server};
 use stalwart_smtp_proto::Request as StalwartRequest;
@@ -50,14 +57,60 @@ const COMMANDS: &[&str] = &[
     "STARTTLS\r\n",
 ];
 
-fn corpus_bytes() -> u64 {
-    COMMANDS.iter().map(|c| c.len() as u64).sum()
+/// Each line is placed at every offset from 0 to `ALIGNMENTS - 1` from an 8-byte
+/// aligned address.
+const ALIGNMENTS: usize = 8;
+/// Room for one line in the arena.
+const SLOT: usize = 128;
+
+/// The corpus, every line at every alignment, in one buffer.
+struct Corpus {
+    arena: Vec<u8>,
+    /// Where each line is in `arena`.
+    lines: Vec<std::ops::Range<usize>>,
+}
+
+impl Corpus {
+    fn new() -> Self {
+        let slots = ALIGNMENTS * COMMANDS.len();
+        let mut arena = vec![0; slots * SLOT + ALIGNMENTS];
+        let base = arena.as_ptr().align_offset(ALIGNMENTS);
+        let mut lines = Vec::with_capacity(slots);
+        for shift in 0..ALIGNMENTS {
+            for line in COMMANDS {
+                assert!(line.len() + shift <= SLOT);
+                let start = base + lines.len() * SLOT + shift;
+                arena[start..start + line.len()].copy_from_slice(line.as_bytes());
+                lines.push(start..start + line.len());
+            }
+        }
+        Self { arena, lines }
+    }
+
+    /// The lines, each at each alignment.
+    fn lines(&self) -> Vec<&[u8]> {
+        self.lines.iter().map(|r| &self.arena[r.clone()]).collect()
+    }
+}
+
+/// One pass of Postroom's parser over the corpus.
+fn postroom_pass(lines: &[&[u8]]) {
+    for line in lines {
+        let _ = black_box(decode_command(black_box(line)));
+    }
+}
+
+/// One pass of Stalwart's parser over the corpus.
+fn stalwart_pass(lines: &[&[u8]]) {
+    for line in lines {
+        let _ = black_box(StalwartRequest::parse(&mut black_box(*line).iter()));
+    }
 }
 
 /// Checks that both parsers accept every line, so neither is timed on an error path.
-fn check_corpus() {
-    for line in COMMANDS {
-        let bytes = line.as_bytes();
+fn check_corpus(lines: &[&[u8]]) {
+    for &bytes in lines {
+        let line = String::from_utf8_lossy(bytes);
         let (consumed, _) =
             decode_command(bytes).unwrap_or_else(|e| panic!("ours rejects {line:?}: {e}"));
         assert_eq!(consumed, bytes.len());
@@ -67,29 +120,41 @@ fn check_corpus() {
 }
 
 fn command_parse(c: &mut Criterion) {
-    check_corpus();
+    let corpus = Corpus::new();
+    let lines = corpus.lines();
+    check_corpus(&lines);
     let mut group = c.benchmark_group("smtp_command_parse");
     group.throughput(Throughput::ElementsAndBytes {
-        elements: COMMANDS.len() as u64,
-        bytes: corpus_bytes(),
+        elements: lines.len() as u64,
+        bytes: lines.iter().map(|l| l.len() as u64).sum(),
     });
-    group.bench_function("postroom", |b| {
-        b.iter(|| {
-            for line in COMMANDS {
-                let _ = black_box(decode_command(black_box(line.as_bytes())));
-            }
-        });
-    });
-    group.bench_function("stalwart", |b| {
-        b.iter(|| {
-            for line in COMMANDS {
-                let _ = black_box(StalwartRequest::parse(
-                    &mut black_box(line.as_bytes()).iter(),
-                ));
-            }
-        });
-    });
+    group.bench_function("postroom", |b| b.iter(|| postroom_pass(&lines)));
+    group.bench_function("stalwart", |b| b.iter(|| stalwart_pass(&lines)));
     group.finish();
+}
+
+/// `SMTP_BENCH_PASSES=<postroom|stalwart>:<n>`: parses the corpus `n` times with one
+/// parser and nothing else, for counting instructions. Whether it was asked for.
+fn count_passes() -> bool {
+    let Ok(spec) = std::env::var("SMTP_BENCH_PASSES") else {
+        return false;
+    };
+    let (side, passes) = spec
+        .split_once(':')
+        .and_then(|(side, n)| Some((side, n.parse::<usize>().ok()?)))
+        .expect("SMTP_BENCH_PASSES=<postroom|stalwart>:<n>");
+    let corpus = Corpus::new();
+    let lines = corpus.lines();
+    check_corpus(&lines);
+    let pass = match side {
+        "postroom" => postroom_pass,
+        "stalwart" => stalwart_pass,
+        _ => panic!("SMTP_BENCH_PASSES: unknown side {side:?}"),
+    };
+    for _ in 0..passes {
+        pass(&lines);
+    }
+    true
 }
 
 /// A deterministic multi-part message: headers, text paragraphs with dot-stuffed lines
@@ -246,4 +311,11 @@ fn data_unstuff(c: &mut Criterion) {
 }
 
 criterion_group!(benches, command_parse, data_unstuff);
-criterion_main!(benches);
+
+fn main() {
+    if count_passes() {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

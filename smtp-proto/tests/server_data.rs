@@ -3,7 +3,7 @@
 
 mod server_support;
 
-use server_support::{Policy, Transcript, lines, session};
+use server_support::{Policy, Transcript, lines, run_chunks, session};
 use smtp_proto::server::{BareLineEndings, BodyError, BodyKind, CloseReason, Config, Event};
 
 const ENVELOPE: &[u8] = b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
@@ -44,6 +44,32 @@ fn empty_body_and_dot_split_across_inputs() {
     );
     assert_eq!(t.bodies(), vec![b"hello\r\n".to_vec()]);
     assert_eq!(t.events.last(), Some(&Event::Closed(CloseReason::Quit)));
+}
+
+/// Long runs of plain lines are handed on as chunks that share the server's input buffer
+/// (not copied), the rest is copied; the body is the same whatever the reads, with dots
+/// unstuffed at read boundaries too.
+#[test]
+fn long_bodies_arrive_whole_in_any_reads() {
+    let (mut body, mut expected) = (Vec::new(), Vec::new());
+    for part in 0..3 {
+        for i in 0..700 {
+            let line = format!("part {part} line {i:05} of a body long enough to share\r\n");
+            body.extend_from_slice(line.as_bytes());
+            expected.extend_from_slice(line.as_bytes());
+        }
+        body.extend_from_slice(b"..stuffed\r\n.x\r\n");
+        expected.extend_from_slice(b".stuffed\r\nx\r\n");
+    }
+    body.extend_from_slice(b".\r\n");
+    for read in [997, 8192, 8193, 20_000, 65_536, body.len()] {
+        let mut chunks: Vec<&[u8]> = vec![ENVELOPE];
+        chunks.extend(body.chunks(read));
+        chunks.push(b"QUIT\r\n");
+        let t = run_chunks(&Config::new("mx"), &Policy::default(), &chunks);
+        assert_eq!(t.bodies(), vec![expected.clone()], "reads of {read}");
+        assert_eq!(t.events.last(), Some(&Event::Closed(CloseReason::Quit)));
+    }
 }
 
 /// The smuggling payload: a second transaction hidden behind a non-standard end marker.

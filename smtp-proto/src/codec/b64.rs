@@ -1,6 +1,6 @@
 //! Decoding of the AUTH initial response: standard base64 with canonical padding (RFC
-//! 4648 section 4), exactly what the `base64` crate's `STANDARD` engine accepts, in one
-//! pass that also finds where the word ends.
+//! 4648 section 4), exactly what the `base64` crate's `STANDARD` engine accepts, eight
+//! symbols (six bytes) at a time.
 
 /// Value of each base64 symbol; [`INVALID`] for every other byte (`=` included).
 static VALUES: [u8; 256] = values();
@@ -34,38 +34,47 @@ pub(crate) fn decode(input: &[u8]) -> Option<Vec<u8>> {
         [_, _, c, b'='] => (VALUES[usize::from(c)] & 0x03 == 0).then_some(2)?,
         _ => 3,
     };
-    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 3);
-    for quad in body.chunks_exact(4) {
-        out.extend_from_slice(&quad_bytes([quad[0], quad[1], quad[2], quad[3]])?);
+    let mut out = Vec::with_capacity(body.len() / 4 * 3 + kept);
+    // Symbol values have six bits; INVALID has the top two set, so OR-ing all values
+    // together tells whether there was an invalid byte.
+    let mut all = 0;
+    let mut symbols = body.chunks_exact(8);
+    for eight in (&mut symbols).filter_map(<[u8]>::first_chunk::<8>) {
+        let (bits, or) = bits(eight);
+        all |= or;
+        out.extend_from_slice(&bits.to_be_bytes()[2..]);
+    }
+    if let [a, b, c, d] = *symbols.remainder() {
+        let (bits, or) = bits(&[a, b, c, d]);
+        all |= or;
+        out.extend_from_slice(&bits.to_be_bytes()[5..]);
     }
     let [a, b, c, d] = *last;
-    let tail = quad_bytes([
+    let padded = [
         a,
         b,
         if kept > 1 { c } else { b'A' },
         if kept > 2 { d } else { b'A' },
-    ])?;
-    out.extend_from_slice(&tail[..kept]);
-    Some(out)
+    ];
+    let (bits, or) = bits(&padded);
+    out.extend_from_slice(&bits.to_be_bytes()[5..5 + kept]);
+    (all | or < 0x40).then_some(out)
 }
 
-/// The three bytes four symbols stand for.
-#[inline]
-fn quad_bytes(quad: [u8; 4]) -> Option<[u8; 3]> {
-    let value = |s: u8| VALUES[usize::from(s)];
-    let (a, b, c, d) = (
-        value(quad[0]),
-        value(quad[1]),
-        value(quad[2]),
-        value(quad[3]),
-    );
-    // Symbol values have six bits; INVALID has the top two set.
-    if (a | b | c | d) & 0xC0 != 0 {
-        return None;
+/// The bits that up to eight symbols stand for, right-aligned, and the OR of their
+/// values (from 0x40 if one of them is not a symbol).
+#[inline(always)]
+fn bits<const N: usize>(symbols: &[u8; N]) -> (u64, u8) {
+    let mut bits = 0;
+    let mut all = 0;
+    // Each symbol shifted to its place on its own, not `bits << 6 | value` in turn, so
+    // that the processor need not do them one after the other.
+    for (i, &s) in symbols.iter().enumerate() {
+        let value = VALUES[usize::from(s)];
+        all |= value;
+        bits |= u64::from(value) << (6 * (N - 1 - i));
     }
-    let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-    let [_, x, y, z] = n.to_be_bytes();
-    Some([x, y, z])
+    (bits, all)
 }
 
 #[cfg(test)]

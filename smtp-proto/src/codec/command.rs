@@ -25,13 +25,16 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{BufMut, BytesMut};
 use memchr::{memchr, memchr3};
 
-use super::params::{encode_mail_params, encode_rcpt_params, parse_mail_params, parse_rcpt_params};
+use super::params::{
+    ParamError, encode_mail_params, encode_rcpt_params, parse_mail_params, parse_rcpt_params,
+};
 use super::path::{encode_path, forward_path, reverse_path};
 use super::scan::{
-    GRAPHIC, Line, MECHANISM, TEXT, all, decimal, skip_spaces, span, trim_end_spaces, word_end,
+    GRAPHIC, Line, MECHANISM, TEXT, all, decimal, skip_spaces, span, starts_with_ignore_case,
+    trim_end_spaces, word_end,
 };
 use super::{DecodeError, b64};
-use crate::types::{Command, MailFrom, RcptTo};
+use crate::types::{Command, MailFrom, MailParams, RcptParams, RcptTo};
 
 /// Why a framed command line is invalid, with enough detail to pick a reply code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,28 +82,46 @@ impl CommandError {
 /// limit the line length: a server frames with [`frame_line`](super::frame_line) first.
 pub fn decode_command(buf: &[u8]) -> Result<(usize, Command<'_>), DecodeError> {
     // The parser finds the CRLF itself; only a line it rejects is framed, to say why.
-    match parse_line(buf) {
-        Ok(parsed) => Ok(parsed),
-        Err(_) => decode_invalid(buf),
+    parse_line(buf)
+}
+
+/// A parsed command and the bytes its line occupies, or why the line was rejected.
+type Parsed<'a, E> = Result<(usize, Command<'a>), E>;
+
+/// How the parser reports a rejected line: [`parse_command_line`] wants the
+/// [`CommandError`], [`decode_command`] a [`DecodeError`], which needs the line framed
+/// and is therefore made only then. Being generic over this, the parser writes an
+/// accepted command straight into either caller's result, without a copy.
+trait Reject: Sized {
+    /// The rejection of the line at the start of `buf`, which the parser rejected
+    /// with `error`.
+    fn reject(buf: &[u8], error: CommandError) -> Self;
+}
+
+impl Reject for CommandError {
+    #[inline]
+    fn reject(_: &[u8], error: CommandError) -> Self {
+        error
     }
 }
 
-/// `decode_command` for a line the parser rejected: it has not ended yet, or it is
-/// reported with the error for the whole line, as [`parse_command_line`] gives it.
-#[cold]
-fn decode_invalid(buf: &[u8]) -> Result<(usize, Command<'_>), DecodeError> {
-    let Some(lf) = memchr(b'\n', buf) else {
-        return Err(DecodeError::Incomplete);
-    };
-    let consumed = lf + 1;
-    // The parser reads no further than the first LF, so it rejects the framed line too;
-    // should it not, its answer stands.
-    parse_command_line(&buf[..consumed])
-        .map(|command| (consumed, command))
-        .map_err(|e| DecodeError::Invalid {
-            consumed,
-            reason: e.reason,
-        })
+impl Reject for DecodeError {
+    /// The line has not ended yet, or it is reported with the error for the whole line,
+    /// as [`parse_command_line`] gives it.
+    #[cold]
+    fn reject(buf: &[u8], error: CommandError) -> Self {
+        let Some(lf) = memchr(b'\n', buf) else {
+            return Self::Incomplete;
+        };
+        let consumed = lf + 1;
+        // The parser reads no further than the first LF, so it rejects the framed line
+        // too; should it not, the first error stands.
+        let reason = parse_command_line(&buf[..consumed])
+            .err()
+            .unwrap_or(error)
+            .reason;
+        Self::Invalid { consumed, reason }
+    }
 }
 
 /// Parses one complete, already framed command line (ending in LF, normally CRLF).
@@ -122,7 +143,7 @@ pub fn parse_command_line(line: &[u8]) -> Result<Command<'_>, CommandError> {
             ));
         }
     };
-    match parse_line(line) {
+    match parse_line::<CommandError>(line) {
         Ok((consumed, command)) if consumed == line.len() => Ok(command),
         // A CRLF inside the line.
         Ok(_) => Err(line_error(content).unwrap_or_else(bad_line)),
@@ -160,26 +181,6 @@ fn bad_line() -> CommandError {
     )
 }
 
-/// The command verbs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
-    Ehlo,
-    Helo,
-    Lhlo,
-    Mail,
-    Rcpt,
-    Data,
-    Bdat,
-    Rset,
-    Noop,
-    Quit,
-    Vrfy,
-    Expn,
-    Help,
-    StartTls,
-    Auth,
-}
-
 /// A four-letter verb as the little-endian word of its upper-case bytes.
 const fn word(name: &[u8; 4]) -> u32 {
     u32::from_le_bytes(*name)
@@ -199,116 +200,93 @@ const VRFY: u32 = word(b"VRFY");
 const EXPN: u32 = word(b"EXPN");
 const HELP: u32 = word(b"HELP");
 const AUTH: u32 = word(b"AUTH");
+const STARTTLS: u64 = u64::from_le_bytes(*b"STARTTLS");
 
 /// Bit 5 of every byte: clearing it upper-cases ASCII letters, and no other byte becomes
 /// a letter that way, so a masked comparison with a word of letters ignores case exactly.
 const CASE_BITS: u64 = u64::from_le_bytes([0xDF; 8]);
 
-impl Verb {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Ehlo => "EHLO",
-            Self::Helo => "HELO",
-            Self::Lhlo => "LHLO",
-            Self::Mail => "MAIL",
-            Self::Rcpt => "RCPT",
-            Self::Data => "DATA",
-            Self::Bdat => "BDAT",
-            Self::Rset => "RSET",
-            Self::Noop => "NOOP",
-            Self::Quit => "QUIT",
-            Self::Vrfy => "VRFY",
-            Self::Expn => "EXPN",
-            Self::Help => "HELP",
-            Self::StartTls => "STARTTLS",
-            Self::Auth => "AUTH",
-        }
-    }
-
-    /// The verb that is the first word of the line (case-insensitive; it ends at a space
-    /// or at the end of the line), and where its arguments start.
-    fn split(b: &[u8]) -> Option<(Self, usize)> {
-        let first = *b.first_chunk::<4>()?;
-        let args = match b.get(4) {
-            Some(b' ') => 5,
-            Some(b'\r') => 4,
-            _ => return Self::split_starttls(b),
-        };
-        let verb = match u32::from_le_bytes(first) & CASE_BITS as u32 {
-            EHLO => Self::Ehlo,
-            HELO => Self::Helo,
-            LHLO => Self::Lhlo,
-            MAIL => Self::Mail,
-            RCPT => Self::Rcpt,
-            DATA => Self::Data,
-            BDAT => Self::Bdat,
-            RSET => Self::Rset,
-            NOOP => Self::Noop,
-            QUIT => Self::Quit,
-            VRFY => Self::Vrfy,
-            EXPN => Self::Expn,
-            HELP => Self::Help,
-            AUTH => Self::Auth,
-            _ => return None,
-        };
-        Some((verb, args))
-    }
-
-    fn split_starttls(b: &[u8]) -> Option<(Self, usize)> {
-        let word = u64::from_le_bytes(*b.first_chunk::<8>()?);
-        if word & CASE_BITS != u64::from_le_bytes(*b"STARTTLS") {
-            return None;
-        }
-        match b.get(8) {
-            Some(b' ') => Some((Self::StartTls, 9)),
-            Some(b'\r') => Some((Self::StartTls, 8)),
-            _ => None,
-        }
+/// Parses the command line at the start of `b`, which ends at the first CR (that must be
+/// followed by LF); the number of bytes it occupies and the command.
+///
+/// The verb is the first word of the line (case-insensitive; it ends at a space or at
+/// the end of the line), matched as one case-folded word.
+fn parse_line<E: Reject>(b: &[u8]) -> Parsed<'_, E> {
+    let (verb, args) = match (b.first_chunk::<4>(), b.get(4)) {
+        (Some(verb), Some(b' ')) => (*verb, 5),
+        (Some(verb), Some(b'\r')) => (*verb, 4),
+        _ => return parse_starttls(b),
+    };
+    let mut line = Line::new(b);
+    let line = &mut line;
+    match u32::from_le_bytes(verb) & CASE_BITS as u32 {
+        MAIL => parse_mail(line, args),
+        RCPT => parse_rcpt(line, args),
+        EHLO => hello(line, args, Command::Ehlo, "EHLO", "Syntax: EHLO hostname"),
+        HELO => hello(line, args, Command::Helo, "HELO", "Syntax: HELO hostname"),
+        LHLO => hello(line, args, Command::Lhlo, "LHLO", "Syntax: LHLO hostname"),
+        DATA => no_args(b, args, || Command::Data, "DATA"),
+        BDAT => parse_bdat(b, args),
+        RSET => no_args(b, args, || Command::Rset, "RSET"),
+        QUIT => no_args(b, args, || Command::Quit, "QUIT"),
+        AUTH => parse_auth(line, args),
+        NOOP => optional_text(line, args, Command::Noop),
+        HELP => optional_text(line, args, Command::Help),
+        VRFY => required_text(line, args, Command::Vrfy, "VRFY", "Syntax: VRFY address"),
+        EXPN => required_text(line, args, Command::Expn, "EXPN", "Syntax: EXPN list"),
+        _ => Err(unknown_command(b)),
     }
 }
 
-/// Parses the command line at the start of `b`, which ends at the first CR (that must be
-/// followed by LF); the number of bytes it occupies and the command.
-fn parse_line(b: &[u8]) -> Result<(usize, Command<'_>), CommandError> {
-    let Some((verb, args)) = Verb::split(b) else {
-        return Err(CommandError::new(
-            CommandErrorKind::UnknownCommand,
-            None,
-            "command not recognized",
-        ));
-    };
-    let mut line = Line::new(b);
-    let syntax = |reason| CommandError::new(CommandErrorKind::Syntax, Some(verb.name()), reason);
-    let no_args = |command: fn() -> Command<'static>| {
-        let end = line_end(b, skip_spaces(b, args))
-            .ok_or_else(|| syntax("command takes no arguments"))?;
-        Ok((end, command()))
-    };
-    match verb {
-        Verb::Mail => parse_mail(&mut line, args),
-        Verb::Rcpt => parse_rcpt(&mut line, args),
-        Verb::Auth => parse_auth(&mut line, args),
-        Verb::Ehlo => {
-            hello(&mut line, args, Command::Ehlo).ok_or_else(|| syntax("Syntax: EHLO hostname"))
-        }
-        Verb::Helo => {
-            hello(&mut line, args, Command::Helo).ok_or_else(|| syntax("Syntax: HELO hostname"))
-        }
-        Verb::Lhlo => {
-            hello(&mut line, args, Command::Lhlo).ok_or_else(|| syntax("Syntax: LHLO hostname"))
-        }
-        Verb::Data => no_args(|| Command::Data),
-        Verb::Rset => no_args(|| Command::Rset),
-        Verb::Quit => no_args(|| Command::Quit),
-        Verb::StartTls => no_args(|| Command::StartTls),
-        Verb::Noop => optional_text(&mut line, args, Command::Noop).ok_or_else(bad_line),
-        Verb::Help => optional_text(&mut line, args, Command::Help).ok_or_else(bad_line),
-        Verb::Vrfy => required_text(&mut line, args, Command::Vrfy)
-            .ok_or_else(|| syntax("Syntax: VRFY address")),
-        Verb::Expn => {
-            required_text(&mut line, args, Command::Expn).ok_or_else(|| syntax("Syntax: EXPN list"))
-        }
-        Verb::Bdat => parse_bdat(b, args).ok_or_else(|| syntax("Syntax: BDAT size [LAST]")),
+/// `STARTTLS`, the one verb longer than four letters.
+fn parse_starttls<E: Reject>(b: &[u8]) -> Parsed<'static, E> {
+    let verb = b
+        .first_chunk::<8>()
+        .map(|w| u64::from_le_bytes(*w) & CASE_BITS);
+    match (verb, b.get(8)) {
+        (Some(STARTTLS), Some(b' ')) => no_args(b, 9, || Command::StartTls, "STARTTLS"),
+        (Some(STARTTLS), Some(b'\r')) => no_args(b, 8, || Command::StartTls, "STARTTLS"),
+        _ => Err(unknown_command(b)),
+    }
+}
+
+#[cold]
+fn unknown_command<E: Reject>(b: &[u8]) -> E {
+    let error = CommandError::new(
+        CommandErrorKind::UnknownCommand,
+        None,
+        "command not recognized",
+    );
+    E::reject(b, error)
+}
+
+/// The rejection for a line whose arguments do not follow `verb`'s syntax.
+#[cold]
+fn syntax_error<E: Reject>(b: &[u8], verb: &'static str, reason: &'static str) -> E {
+    E::reject(
+        b,
+        CommandError::new(CommandErrorKind::Syntax, Some(verb), reason),
+    )
+}
+
+/// The rejection for a line found not to be sound (see [`bad_line`]).
+#[cold]
+fn bad_line_error<E: Reject>(b: &[u8]) -> E {
+    E::reject(b, bad_line())
+}
+
+/// A command without arguments (spaces may follow it). The command is made only here,
+/// in the result: moved in as a value, all of `Command` would be copied for its tag.
+#[inline(always)]
+fn no_args<E: Reject>(
+    b: &[u8],
+    args: usize,
+    command: impl FnOnce() -> Command<'static>,
+    verb: &'static str,
+) -> Parsed<'static, E> {
+    match line_end(b, skip_spaces(b, args)) {
+        Some(end) => Ok((end, command())),
+        None => Err(syntax_error(b, verb, "command takes no arguments")),
     }
 }
 
@@ -325,42 +303,55 @@ fn is_word_end(b: &[u8], at: usize) -> bool {
 }
 
 /// The argument of EHLO/HELO/LHLO: one word of printable text.
-fn hello<'a>(
+#[inline]
+fn hello<'a, E: Reject>(
     line: &mut Line<'a>,
     args: usize,
     command: fn(Cow<'a, str>) -> Command<'a>,
-) -> Option<(usize, Command<'a>)> {
+    verb: &'static str,
+    usage: &'static str,
+) -> Parsed<'a, E> {
     let b = line.bytes();
     let start = skip_spaces(b, args);
     let end = span(b, start, GRAPHIC);
-    let consumed = line_end(b, skip_spaces(b, end))?;
-    if end == start {
-        return None;
+    let consumed = line_end(b, skip_spaces(b, end)).filter(|_| end > start);
+    match consumed.and_then(|consumed| Some((consumed, line.text(start..end)?))) {
+        Some((consumed, text)) => Ok((consumed, command(Cow::Borrowed(text)))),
+        None => Err(syntax_error(b, verb, usage)),
     }
-    let text = line.text(start..end)?;
-    Some((consumed, command(Cow::Borrowed(text))))
 }
 
 /// Free text (NOOP, HELP): `None` as the text when there is none or when it holds
-/// control characters; `None` as the answer when the line itself is bad (not UTF-8, a
-/// CR, LF or NUL, or no end yet), which `line_error` then reports.
-fn optional_text<'a>(
+/// control characters. The line itself must be sound (UTF-8, no CR, LF or NUL, ended),
+/// or `line_error` reports what is wrong with it.
+fn optional_text<'a, E: Reject>(
     line: &mut Line<'a>,
     args: usize,
     command: fn(Option<Cow<'a, str>>) -> Command<'a>,
-) -> Option<(usize, Command<'a>)> {
+) -> Parsed<'a, E> {
     let b = line.bytes();
     let start = skip_spaces(b, args);
     let stop = span(b, start, TEXT);
     if let Some(consumed) = line_end(b, stop) {
         let text = trim_end_spaces(b, start..stop);
         if text.is_empty() {
-            return Some((consumed, command(None)));
+            return Ok((consumed, command(None)));
         }
-        return Some((consumed, command(Some(Cow::Borrowed(line.text(text)?)))));
+        if let Some(text) = line.text(text) {
+            return Ok((consumed, command(Some(Cow::Borrowed(text)))));
+        }
+    } else if let Some(consumed) = control_text(line, start, stop) {
+        return Ok((consumed, command(None)));
     }
-    // A control character: the text is dropped, but the line must still be sound, so
-    // that a line this parser accepts is always free of CR, LF and NUL and valid UTF-8.
+    Err(bad_line_error(b))
+}
+
+/// For free text from `start` with a control character at `stop`: where the line ends
+/// if it is sound, so that a line this parser accepts is always free of CR, LF and NUL
+/// and valid UTF-8.
+#[cold]
+fn control_text(line: &mut Line<'_>, start: usize, stop: usize) -> Option<usize> {
+    let b = line.bytes();
     let lf = stop + memchr(b'\n', &b[stop..])?;
     let cr = lf
         .checked_sub(1)
@@ -369,98 +360,122 @@ fn optional_text<'a>(
         return None;
     }
     line.text(start..cr)?;
-    Some((lf + 1, command(None)))
+    Some(lf + 1)
 }
 
 /// Free text that must be there and be printable (VRFY, EXPN).
-fn required_text<'a>(
+fn required_text<'a, E: Reject>(
     line: &mut Line<'a>,
     args: usize,
     command: fn(Cow<'a, str>) -> Command<'a>,
-) -> Option<(usize, Command<'a>)> {
+    verb: &'static str,
+    usage: &'static str,
+) -> Parsed<'a, E> {
     let b = line.bytes();
     let start = skip_spaces(b, args);
     let stop = span(b, start, TEXT);
-    let consumed = line_end(b, stop)?;
     let text = trim_end_spaces(b, start..stop);
-    if text.is_empty() {
-        return None;
+    let consumed = line_end(b, stop).filter(|_| !text.is_empty());
+    match consumed.and_then(|consumed| Some((consumed, line.text(text)?))) {
+        Some((consumed, text)) => Ok((consumed, command(Cow::Borrowed(text)))),
+        None => Err(syntax_error(b, verb, usage)),
     }
-    Some((consumed, command(Cow::Borrowed(line.text(text)?))))
 }
 
 /// Splits `FROM:`/`TO:` (any case) at `start` followed by optional spaces or tabs
 /// (accepted for real-world clients); where the path starts.
-fn after_keyword(b: &[u8], start: usize, keyword: &[u8]) -> Option<usize> {
-    let end = start + keyword.len();
-    if !b.get(start..end)?.eq_ignore_ascii_case(keyword) {
+#[inline(always)]
+fn after_keyword<const N: usize>(b: &[u8], start: usize, keyword: &[u8; N]) -> Option<usize> {
+    if !starts_with_ignore_case(b, start, keyword) {
         return None;
     }
+    let end = start + N;
     let skipped = b[end..].iter().take_while(|&&c| c == b' ' || c == b'\t');
     Some(end + skipped.count())
 }
 
-fn parse_mail<'a>(line: &mut Line<'a>, args: usize) -> Result<(usize, Command<'a>), CommandError> {
-    let verb = Some("MAIL");
-    let start = after_keyword(line.bytes(), args, b"FROM:").ok_or_else(|| {
-        CommandError::new(
-            CommandErrorKind::Syntax,
-            verb,
-            "Syntax: MAIL FROM:<address>",
-        )
-    })?;
-    let bad_path =
-        || CommandError::new(CommandErrorKind::Address, verb, "bad sender address syntax");
-    let (end, sender) = reverse_path(line, start).ok_or_else(bad_path)?;
-    // What follows a path must be nothing or parameters separated by spaces.
-    if !is_word_end(line.bytes(), end) {
-        return Err(bad_path());
-    }
-    let (consumed, params) = parse_mail_params(line, end).map_err(|reason| CommandError {
-        kind: CommandErrorKind::Parameter,
-        verb,
-        reason,
-    })?;
-    Ok((consumed, Command::Mail(MailFrom { sender, params })))
-}
-
-fn parse_rcpt<'a>(line: &mut Line<'a>, args: usize) -> Result<(usize, Command<'a>), CommandError> {
-    let verb = Some("RCPT");
-    let start = after_keyword(line.bytes(), args, b"TO:").ok_or_else(|| {
-        CommandError::new(CommandErrorKind::Syntax, verb, "Syntax: RCPT TO:<address>")
-    })?;
-    let bad_path = || {
-        CommandError::new(
-            CommandErrorKind::Address,
-            verb,
-            "bad recipient address syntax",
-        )
+fn parse_mail<'a, E: Reject>(line: &mut Line<'a>, args: usize) -> Parsed<'a, E> {
+    let b = line.bytes();
+    let Some(start) = after_keyword(b, args, b"FROM:") else {
+        return Err(syntax_error(b, "MAIL", "Syntax: MAIL FROM:<address>"));
     };
-    let (end, recipient) = forward_path(line, start).ok_or_else(bad_path)?;
-    if !is_word_end(line.bytes(), end) {
-        return Err(bad_path());
+    // What follows a path must be nothing or parameters separated by spaces.
+    let Some((end, sender)) = reverse_path(line, start).filter(|&(end, _)| is_word_end(b, end))
+    else {
+        return Err(address_error(b, "MAIL", "bad sender address syntax"));
+    };
+    let params = MailParams::default();
+    if let Some(consumed) = line_end(b, end) {
+        return Ok((consumed, Command::Mail(MailFrom { sender, params })));
     }
-    let (consumed, params) = parse_rcpt_params(line, end).map_err(|reason| CommandError {
-        kind: CommandErrorKind::Parameter,
-        verb,
-        reason,
-    })?;
-    Ok((consumed, Command::Rcpt(RcptTo { recipient, params })))
+    let mut parsed = Ok((end, Command::Mail(MailFrom { sender, params })));
+    // The parameters are parsed into the result, which is not moved after that.
+    if let Ok((consumed, Command::Mail(mail))) = &mut parsed {
+        match parse_mail_params(line, end, &mut mail.params) {
+            Ok(end) => *consumed = end,
+            Err(reason) => return Err(param_error(b, "MAIL", reason)),
+        }
+    }
+    parsed
 }
 
-fn parse_bdat(b: &[u8], args: usize) -> Option<(usize, Command<'static>)> {
+fn parse_rcpt<'a, E: Reject>(line: &mut Line<'a>, args: usize) -> Parsed<'a, E> {
+    let b = line.bytes();
+    let Some(start) = after_keyword(b, args, b"TO:") else {
+        return Err(syntax_error(b, "RCPT", "Syntax: RCPT TO:<address>"));
+    };
+    let Some((end, recipient)) = forward_path(line, start).filter(|&(end, _)| is_word_end(b, end))
+    else {
+        return Err(address_error(b, "RCPT", "bad recipient address syntax"));
+    };
+    let params = RcptParams::default();
+    if let Some(consumed) = line_end(b, end) {
+        return Ok((consumed, Command::Rcpt(RcptTo { recipient, params })));
+    }
+    let mut parsed = Ok((end, Command::Rcpt(RcptTo { recipient, params })));
+    // The parameters are parsed into the result, which is not moved after that.
+    if let Ok((consumed, Command::Rcpt(rcpt))) = &mut parsed {
+        match parse_rcpt_params(line, end, &mut rcpt.params) {
+            Ok(end) => *consumed = end,
+            Err(reason) => return Err(param_error(b, "RCPT", reason)),
+        }
+    }
+    parsed
+}
+
+#[cold]
+fn address_error<E: Reject>(b: &[u8], verb: &'static str, reason: &'static str) -> E {
+    E::reject(
+        b,
+        CommandError::new(CommandErrorKind::Address, Some(verb), reason),
+    )
+}
+
+/// The rejection for a bad MAIL or RCPT parameter.
+#[cold]
+fn param_error<E: Reject>(b: &[u8], verb: &'static str, reason: ParamError) -> E {
+    let error = CommandError {
+        kind: CommandErrorKind::Parameter,
+        verb: Some(verb),
+        reason,
+    };
+    E::reject(b, error)
+}
+
+fn parse_bdat<E: Reject>(b: &[u8], args: usize) -> Parsed<'static, E> {
     let start = skip_spaces(b, args);
     let end = word_end(b, start);
-    let size = decimal(&b[start..end]).ok()??;
-    let mut i = skip_spaces(b, end);
-    let last = b
-        .get(i..i + 4)
-        .is_some_and(|w| w.eq_ignore_ascii_case(b"LAST"))
-        && is_word_end(b, i + 4);
-    if last {
-        i = skip_spaces(b, i + 4);
+    if let Ok(Some(size)) = decimal(&b[start..end]) {
+        let mut i = skip_spaces(b, end);
+        let last = starts_with_ignore_case(b, i, b"LAST") && is_word_end(b, i + 4);
+        if last {
+            i = skip_spaces(b, i + 4);
+        }
+        if let Some(consumed) = line_end(b, i) {
+            return Ok((consumed, Command::Bdat { size, last }));
+        }
     }
-    Some((line_end(b, i)?, Command::Bdat { size, last }))
+    Err(syntax_error(b, "BDAT", "Syntax: BDAT size [LAST]"))
 }
 
 /// SASL mechanisms in use, so that their names need neither a UTF-8 check nor, when sent
@@ -484,10 +499,16 @@ const MECHANISMS: [&str; 13] = [
 /// A mechanism name, upper-cased; `name` is ASCII letters, digits, `-` and `_`.
 fn mechanism_name<'a>(line: &mut Line<'a>, name: Range<usize>) -> Option<Cow<'a, str>> {
     let bytes = &line.bytes()[name.clone()];
-    if let Some(known) = MECHANISMS
-        .iter()
-        .find(|m| bytes.eq_ignore_ascii_case(m.as_bytes()))
-    {
+    // The two that nearly every client uses, then the others.
+    let known = match bytes.len() {
+        5 if starts_with_ignore_case(bytes, 0, b"PLAIN") => Some("PLAIN"),
+        5 if starts_with_ignore_case(bytes, 0, b"LOGIN") => Some("LOGIN"),
+        _ => MECHANISMS
+            .iter()
+            .find(|m| bytes.eq_ignore_ascii_case(m.as_bytes()))
+            .copied(),
+    };
+    if let Some(known) = known {
         return Some(Cow::Borrowed(known));
     }
     if bytes.iter().any(u8::is_ascii_lowercase) {
@@ -498,38 +519,47 @@ fn mechanism_name<'a>(line: &mut Line<'a>, name: Range<usize>) -> Option<Cow<'a,
 }
 
 /// `AUTH mechanism [initial-response]` (RFC 4954); `=` is an empty initial response.
-fn parse_auth<'a>(line: &mut Line<'a>, args: usize) -> Result<(usize, Command<'a>), CommandError> {
-    let syntax = |reason| CommandError::new(CommandErrorKind::Syntax, Some("AUTH"), reason);
+fn parse_auth<'a, E: Reject>(line: &mut Line<'a>, args: usize) -> Parsed<'a, E> {
+    const USAGE: &str = "Syntax: AUTH mechanism [response]";
     let b = line.bytes();
     let start = skip_spaces(b, args);
     let end = word_end(b, start);
     if end == start {
-        return Err(syntax("Syntax: AUTH mechanism [response]"));
+        return Err(syntax_error(b, "AUTH", USAGE));
     }
     if end - start > 20 || !all(&b[start..end], MECHANISM) {
-        return Err(syntax("invalid SASL mechanism name"));
+        return Err(syntax_error(b, "AUTH", "invalid SASL mechanism name"));
     }
-    let mechanism = mechanism_name(line, start..end).ok_or_else(bad_line)?;
+    let Some(mechanism) = mechanism_name(line, start..end) else {
+        return Err(bad_line_error(b));
+    };
     let mut i = skip_spaces(b, end);
     let mut initial_response = None;
     if b.get(i) != Some(&b'\r') {
         let end = word_end(b, i);
-        initial_response = Some(match &b[i..end] {
+        let response = match &b[i..end] {
             b"=" => Cow::Borrowed(&[][..]),
-            b64 => Cow::Owned(
-                b64::decode(b64).ok_or_else(|| syntax("invalid base64 in initial response"))?,
-            ),
-        });
+            b64 => match b64::decode(b64) {
+                Some(decoded) => Cow::Owned(decoded),
+                None => {
+                    let reason = "invalid base64 in initial response";
+                    return Err(syntax_error(b, "AUTH", reason));
+                }
+            },
+        };
+        initial_response = Some(response);
         i = skip_spaces(b, end);
     }
-    let consumed = line_end(b, i).ok_or_else(|| syntax("Syntax: AUTH mechanism [response]"))?;
-    Ok((
-        consumed,
-        Command::Auth {
-            mechanism,
-            initial_response,
-        },
-    ))
+    match line_end(b, i) {
+        Some(consumed) => Ok((
+            consumed,
+            Command::Auth {
+                mechanism,
+                initial_response,
+            },
+        )),
+        None => Err(syntax_error(b, "AUTH", USAGE)),
+    }
 }
 
 /// Encodes a command line, with its CRLF, onto `out`.

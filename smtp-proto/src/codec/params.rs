@@ -12,7 +12,9 @@ use std::ops::Range;
 
 use bytes::{BufMut, BytesMut};
 
-use super::scan::{ATOM, KEYWORD, Line, VALUE, all, decimal, skip_spaces, span, word_end};
+use super::scan::{
+    ATOM, KEYWORD, Line, VALUE, all, decimal, skip_spaces, span, starts_with_ignore_case, word_end,
+};
 use super::xtext::{decode_xtext, encode_xtext};
 use crate::types::{Body, MailParams, Notify, Orcpt, Param, RcptParams, Ret};
 
@@ -35,7 +37,7 @@ struct Word<'l> {
 }
 
 /// Reads the parameter word that starts at `start` (not a space).
-#[inline]
+#[inline(always)]
 fn read_param(b: &[u8], start: usize) -> Result<Word<'_>, ParamError> {
     let key_end = span(b, start, KEYWORD);
     let (value, end) = match b.get(key_end) {
@@ -71,25 +73,17 @@ fn param_syntax_error(b: &[u8], start: usize) -> ParamError {
     format!("invalid value for parameter {}", as_text(key)).into()
 }
 
-/// Reads the parameters from `start` to the end of the line, calling `each` with every
-/// one in turn; where the line ends (after its CRLF).
-fn read_params<'b>(
-    b: &'b [u8],
-    start: usize,
-    mut each: impl FnMut(Word<'b>) -> Result<(), ParamError>,
-) -> Result<usize, ParamError> {
-    let mut i = start;
-    loop {
-        i = skip_spaces(b, i);
-        if b.get(i) == Some(&b'\r') {
-            return match b.get(i + 1) {
-                Some(b'\n') => Ok(i + 2),
-                _ => Err("line must end with CRLF".into()),
-            };
-        }
-        let word = read_param(b, i)?;
-        i = word.range.end;
-        each(word)?;
+/// Skips the spaces before the next parameter at `at`; `Ok(Some(end))` if the line ends
+/// there instead (after its CRLF).
+#[inline]
+fn next_param(b: &[u8], at: &mut usize) -> Result<Option<usize>, ParamError> {
+    *at = skip_spaces(b, *at);
+    if b.get(*at) != Some(&b'\r') {
+        return Ok(None);
+    }
+    match b.get(*at + 1) {
+        Some(b'\n') => Ok(Some(*at + 2)),
+        _ => Err("line must end with CRLF".into()),
     }
 }
 
@@ -108,45 +102,57 @@ enum Key {
     Other,
 }
 
+/// Four bytes of a keyword with bit 5 cleared, as a little-endian word. Keywords are
+/// letters, digits and `-`; clearing bit 5 upper-cases letters and maps a digit or `-`
+/// to a control character, which no keyword holds, so comparing these ignores case
+/// exactly.
+const fn fold4(word: [u8; 4]) -> u32 {
+    u32::from_le_bytes(word) & 0xDFDF_DFDF
+}
+
+/// [`fold4`] for eight bytes.
+const fn fold8(word: [u8; 8]) -> u64 {
+    u64::from_le_bytes(word) & 0xDFDF_DFDF_DFDF_DFDF
+}
+
 impl Key {
+    #[inline(always)]
     fn of(key: &[u8]) -> Self {
-        let candidates: &[(&[u8], Self)] = match key.len() {
-            3 => &[(b"RET", Self::Ret)],
-            4 => &[
-                (b"SIZE", Self::Size),
-                (b"BODY", Self::Body),
-                (b"AUTH", Self::Auth),
-            ],
-            5 => &[(b"ENVID", Self::Envid), (b"ORCPT", Self::Orcpt)],
-            6 => &[(b"NOTIFY", Self::Notify)],
-            8 => &[(b"SMTPUTF8", Self::SmtpUtf8)],
-            10 => &[(b"REQUIRETLS", Self::RequireTls)],
-            _ => &[],
-        };
-        candidates
-            .iter()
-            .find(|(name, _)| is_named(key, name))
-            .map_or(Self::Other, |&(_, k)| k)
+        const RET: u32 = fold4(*b"RET\0");
+        const SIZE: u32 = fold4(*b"SIZE");
+        const BODY: u32 = fold4(*b"BODY");
+        const AUTH: u32 = fold4(*b"AUTH");
+        const ENVID: u64 = fold8(*b"ENVID\0\0\0");
+        const ORCPT: u64 = fold8(*b"ORCPT\0\0\0");
+        const NOTIFY: u64 = fold8(*b"NOTIFY\0\0");
+        const SMTPUTF8: u64 = fold8(*b"SMTPUTF8");
+        match *key {
+            [a, b, c] if fold4([a, b, c, 0]) == RET => Self::Ret,
+            [a, b, c, d] => match fold4([a, b, c, d]) {
+                SIZE => Self::Size,
+                BODY => Self::Body,
+                AUTH => Self::Auth,
+                _ => Self::Other,
+            },
+            [a, b, c, d, e] => match fold8([a, b, c, d, e, 0, 0, 0]) {
+                ENVID => Self::Envid,
+                ORCPT => Self::Orcpt,
+                _ => Self::Other,
+            },
+            [a, b, c, d, e, f] if fold8([a, b, c, d, e, f, 0, 0]) == NOTIFY => Self::Notify,
+            [a, b, c, d, e, f, g, h] if fold8([a, b, c, d, e, f, g, h]) == SMTPUTF8 => {
+                Self::SmtpUtf8
+            }
+            _ if is_named(key, b"REQUIRETLS") => Self::RequireTls,
+            _ => Self::Other,
+        }
     }
 }
 
-/// Whether `word` is `name` (upper-case letters, digits and `-`) in any case. `word` holds
-/// no control characters (it is a keyword or a value), which makes comparing with bit 5
-/// cleared exact: only a letter and its other case differ in that bit alone, and the
-/// other byte that would match a digit or `-` is a control character.
-#[inline]
-fn is_named(word: &[u8], name: &[u8]) -> bool {
-    if word.len() != name.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < name.len() {
-        if word[i] & 0xDF != name[i] & 0xDF {
-            return false;
-        }
-        i += 1;
-    }
-    true
+/// Whether `word` is `name` (upper-case letters, digits and `-`), its letters in any case.
+#[inline(always)]
+fn is_named<const N: usize>(word: &[u8], name: &[u8; N]) -> bool {
+    word.len() == N && starts_with_ignore_case(word, 0, name)
 }
 
 impl Word<'_> {
@@ -218,15 +224,15 @@ fn parse_size(value: &[u8]) -> Result<u64, ParamError> {
 }
 
 fn parse_body(value: &[u8]) -> Result<Body, ParamError> {
-    [
-        (&b"7BIT"[..], Body::SevenBit),
-        (b"8BITMIME", Body::EightBitMime),
-        (b"BINARYMIME", Body::BinaryMime),
-    ]
-    .into_iter()
-    .find(|(name, _)| is_named(value, name))
-    .map(|(_, body)| body)
-    .ok_or_else(|| "invalid BODY value".into())
+    if is_named(value, b"8BITMIME") {
+        Ok(Body::EightBitMime)
+    } else if is_named(value, b"7BIT") {
+        Ok(Body::SevenBit)
+    } else if is_named(value, b"BINARYMIME") {
+        Ok(Body::BinaryMime)
+    } else {
+        Err("invalid BODY value".into())
+    }
 }
 
 fn parse_ret(value: &[u8]) -> Result<Ret, ParamError> {
@@ -247,34 +253,32 @@ fn parse_auth<'a>(line: &mut Line<'a>, value: Range<usize>) -> Result<Cow<'a, st
     }
 }
 
-/// Parses the parameters that follow `MAIL FROM:<path>` at `start`; where the line ends
-/// and the parameters.
+/// Parses the parameters that follow `MAIL FROM:<path>` at `start` into `params` (which
+/// starts as the default); where the line ends.
 pub(crate) fn parse_mail_params<'a>(
     line: &mut Line<'a>,
     start: usize,
-) -> Result<(usize, MailParams<'a>), ParamError> {
-    let mut params = MailParams::default();
-    let (mut size, mut body, mut ret, mut envid, mut auth) = (None, None, None, None, None);
+    params: &mut MailParams<'a>,
+) -> Result<usize, ParamError> {
     let b = line.bytes();
-    let end = read_params(b, start, |w| {
+    let mut i = start;
+    loop {
+        if let Some(end) = next_param(b, &mut i)? {
+            return Ok(end);
+        }
+        let w = read_param(b, i)?;
+        i = w.range.end;
         match Key::of(w.key) {
-            Key::Size => w.set_once(&mut size, parse_size(&b[w.required()?])?)?,
-            Key::Body => w.set_once(&mut body, parse_body(&b[w.required()?])?)?,
+            Key::Size => w.set_once(&mut params.size, parse_size(&b[w.required()?])?)?,
+            Key::Body => w.set_once(&mut params.body, parse_body(&b[w.required()?])?)?,
             Key::SmtpUtf8 => w.set_flag(&mut params.smtputf8)?,
-            Key::Ret => w.set_once(&mut ret, parse_ret(&b[w.required()?])?)?,
-            Key::Envid => w.set_once(&mut envid, xtext(line, w.required()?, w.key)?)?,
+            Key::Ret => w.set_once(&mut params.ret, parse_ret(&b[w.required()?])?)?,
+            Key::Envid => w.set_once(&mut params.envid, xtext(line, w.required()?, w.key)?)?,
             Key::RequireTls => w.set_flag(&mut params.requiretls)?,
-            Key::Auth => w.set_once(&mut auth, parse_auth(line, w.required()?)?)?,
+            Key::Auth => w.set_once(&mut params.auth, parse_auth(line, w.required()?)?)?,
             Key::Notify | Key::Orcpt | Key::Other => params.other.push(w.other(line)?),
         }
-        Ok(())
-    })?;
-    params.size = size;
-    params.body = body;
-    params.ret = ret;
-    params.envid = envid;
-    params.auth = auth;
-    Ok((end, params))
+    }
 }
 
 fn parse_notify(value: &[u8]) -> Result<Notify, ParamError> {
@@ -330,26 +334,27 @@ fn parse_orcpt<'a>(line: &mut Line<'a>, value: Range<usize>) -> Result<Orcpt<'a>
     })
 }
 
-/// Parses the parameters that follow `RCPT TO:<path>` at `start`; where the line ends
-/// and the parameters.
+/// Parses the parameters that follow `RCPT TO:<path>` at `start` into `params` (which
+/// starts as the default); where the line ends.
 pub(crate) fn parse_rcpt_params<'a>(
     line: &mut Line<'a>,
     start: usize,
-) -> Result<(usize, RcptParams<'a>), ParamError> {
-    let mut params = RcptParams::default();
-    let (mut notify, mut orcpt) = (None, None);
+    params: &mut RcptParams<'a>,
+) -> Result<usize, ParamError> {
     let b = line.bytes();
-    let end = read_params(b, start, |w| {
+    let mut i = start;
+    loop {
+        if let Some(end) = next_param(b, &mut i)? {
+            return Ok(end);
+        }
+        let w = read_param(b, i)?;
+        i = w.range.end;
         match Key::of(w.key) {
-            Key::Notify => w.set_once(&mut notify, parse_notify(&b[w.required()?])?)?,
-            Key::Orcpt => w.set_once(&mut orcpt, parse_orcpt(line, w.required()?)?)?,
+            Key::Notify => w.set_once(&mut params.notify, parse_notify(&b[w.required()?])?)?,
+            Key::Orcpt => w.set_once(&mut params.orcpt, parse_orcpt(line, w.required()?)?)?,
             _ => params.other.push(w.other(line)?),
         }
-        Ok(())
-    })?;
-    params.notify = notify;
-    params.orcpt = orcpt;
-    Ok((end, params))
+    }
 }
 
 fn put_str(out: &mut BytesMut, s: &str) {

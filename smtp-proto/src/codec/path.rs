@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use bytes::{BufMut, BytesMut};
 
-use super::scan::{ATEXT, DCONTENT, LDH, Line, QTEXT, span};
+use super::scan::{ATEXT, DCONTENT, LDH, Line, QTEXT, span, starts_with_ignore_case};
 use crate::types::Address;
 
 /// Where the parts of a path's mailbox are in the line.
@@ -26,31 +26,21 @@ struct Mailbox {
     domain: Range<usize>,
 }
 
-/// `item *("." item)` where `item` gives the end of the item starting at its argument (the
-/// argument itself if there is none). A dot not followed by an item is left unconsumed.
+/// `Dot-string = Atom *("." Atom)` at `start`: its end, or `None` if there is no atom
+/// or a dot is not followed by one (nothing in a path may follow such a dot).
 #[inline]
-fn dotted(b: &[u8], start: usize, item: impl Fn(&[u8], usize) -> usize) -> Option<usize> {
-    let mut end = item(b, start);
-    if end == start {
-        return None;
-    }
-    while b.get(end) == Some(&b'.') {
-        let next = item(b, end + 1);
-        if next == end + 1 {
-            break;
-        }
-        end = next;
-    }
-    Some(end)
-}
-
-fn atom(b: &[u8], start: usize) -> usize {
-    span(b, start, ATEXT)
-}
-
-/// `Dot-string = Atom *("." Atom)`.
 fn dot_string(b: &[u8], start: usize) -> Option<usize> {
-    dotted(b, start, atom)
+    let mut i = start;
+    loop {
+        let end = span(b, i, ATEXT);
+        if end == i {
+            return None;
+        }
+        if b.get(end) != Some(&b'.') {
+            return Some(end);
+        }
+        i = end + 1;
+    }
 }
 
 /// Whether `local` can be written without quotes.
@@ -100,6 +90,7 @@ fn unescape(raw: &str) -> String {
 
 /// `Local-part = Dot-string / Quoted-string`: its end, its content, and whether it holds
 /// escapes.
+#[inline]
 fn local_part(b: &[u8], start: usize) -> Option<(usize, Range<usize>, bool)> {
     match dot_string(b, start) {
         Some(end) => Some((end, start..end, false)),
@@ -107,23 +98,26 @@ fn local_part(b: &[u8], start: usize) -> Option<(usize, Range<usize>, bool)> {
     }
 }
 
-/// The end of the `sub-domain` starting at `start` (`Let-dig [Ldh-str]`, or a U-label):
-/// no leading or trailing hyphen; `start` if there is none.
-fn label(b: &[u8], start: usize) -> usize {
-    let end = span(b, start, LDH);
-    if end > start && (b[start] == b'-' || b[end - 1] == b'-') {
-        start
-    } else {
-        end
+/// `Domain = sub-domain *("." sub-domain)` at `start`, where a `sub-domain` is `Let-dig
+/// [Ldh-str]` or a U-label (no leading or trailing hyphen): its end, or `None` if a label
+/// is missing or malformed (nothing in a path may follow a dot without a label).
+#[inline]
+fn domain(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    loop {
+        let end = span(b, i, LDH);
+        if end == i || b[i] == b'-' || b[end - 1] == b'-' {
+            return None;
+        }
+        if b.get(end) != Some(&b'.') {
+            return Some(end);
+        }
+        i = end + 1;
     }
 }
 
-/// `Domain = sub-domain *("." sub-domain)`.
-fn domain(b: &[u8], start: usize) -> Option<usize> {
-    dotted(b, start, label)
-}
-
 /// An address literal, brackets included.
+#[inline(never)]
 fn address_literal(b: &[u8], start: usize) -> Option<usize> {
     if b.get(start) != Some(&b'[') {
         return None;
@@ -159,6 +153,7 @@ fn is_valid_literal(inner: &str) -> bool {
     }
 }
 
+#[inline]
 fn domain_or_literal(b: &[u8], start: usize) -> Option<usize> {
     if b.get(start) == Some(&b'[') {
         address_literal(b, start)
@@ -174,6 +169,7 @@ fn expect(b: &[u8], at: usize, c: u8) -> Option<usize> {
 }
 
 /// `A-d-l ":"`: a source route, parsed and dropped.
+#[inline(never)]
 fn source_route(b: &[u8], start: usize) -> Option<usize> {
     let mut i = expect(b, start, b'@')?;
     loop {
@@ -187,6 +183,7 @@ fn source_route(b: &[u8], start: usize) -> Option<usize> {
 }
 
 /// `Path = "<" [ A-d-l ":" ] Mailbox ">"`: its end and its mailbox.
+#[inline(always)]
 fn path(b: &[u8], start: usize) -> Option<(usize, Mailbox)> {
     let mut i = expect(b, start, b'<')?;
     if b.get(i) == Some(&b'@') {
@@ -205,6 +202,7 @@ fn path(b: &[u8], start: usize) -> Option<(usize, Mailbox)> {
 }
 
 /// Cuts the address of the path `line[start..end]` out of the line's text.
+#[inline(always)]
 fn address<'a>(line: &mut Line<'a>, start: usize, end: usize, m: &Mailbox) -> Option<Address<'a>> {
     // One conversion for the whole path, the source route included: it may hold UTF-8.
     let text = line.text(start..end)?;
@@ -223,6 +221,7 @@ fn address<'a>(line: &mut Line<'a>, start: usize, end: usize, m: &Mailbox) -> Op
 
 /// `Reverse-path = Path / "<>"` at `start`: its end and the address (`None` for the null
 /// path).
+#[inline(always)]
 pub(crate) fn reverse_path<'a>(
     line: &mut Line<'a>,
     start: usize,
@@ -237,13 +236,12 @@ pub(crate) fn reverse_path<'a>(
 
 /// `Forward-path = Path / "<Postmaster>"` (case-insensitive, no domain) at `start`: its
 /// end and the address.
+#[inline(always)]
 pub(crate) fn forward_path<'a>(line: &mut Line<'a>, start: usize) -> Option<(usize, Address<'a>)> {
-    const POSTMASTER: &[u8] = b"<postmaster>";
+    const POSTMASTER: &[u8; 12] = b"<postmaster>";
     let b = line.bytes();
     let end = start + POSTMASTER.len();
-    if b.get(start..end)
-        .is_some_and(|word| word.eq_ignore_ascii_case(POSTMASTER))
-    {
+    if starts_with_ignore_case(b, start, POSTMASTER) {
         let address = Address {
             local_part: Cow::Borrowed(line.text(start + 1..end - 1)?),
             domain: Cow::Borrowed(""),

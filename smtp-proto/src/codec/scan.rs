@@ -107,15 +107,21 @@ pub(crate) fn is(b: u8, class: u16) -> bool {
 ///
 /// For the classes that accept UTF-8, non-ASCII characters are accepted unless they are
 /// C1 controls; invalid UTF-8 is left for [`Line::text`] to reject.
-#[inline]
+#[inline(always)]
 pub(crate) fn span(bytes: &[u8], start: usize, class: u16) -> usize {
     let mut i = start;
     loop {
-        let rest = bytes.get(i..).unwrap_or_default();
-        i += rest
-            .iter()
-            .position(|&b| !is(b, class))
-            .unwrap_or(rest.len());
+        // Four bytes at a time while all of them are in the class, then one at a time.
+        while let Some(&[a, b, c, d]) = bytes.get(i..).and_then(<[u8]>::first_chunk::<4>) {
+            let classes = |x: u8| CLASSES[usize::from(x)];
+            if classes(a) & classes(b) & classes(c) & classes(d) & class == 0 {
+                break;
+            }
+            i += 4;
+        }
+        while bytes.get(i).is_some_and(|&b| is(b, class)) {
+            i += 1;
+        }
         let c1_or_other = bytes.get(i) == Some(&0xC2) && class & UTF8_CLASSES != 0;
         if !(c1_or_other && matches!(bytes.get(i + 1), Some(0xA0..=0xBF))) {
             return i;
@@ -172,36 +178,81 @@ pub(crate) fn word_end(bytes: &[u8], start: usize) -> usize {
     start + 8 + memchr2(b' ', b'\r', &rest[8..]).unwrap_or(rest.len() - 8)
 }
 
-/// Parses a decimal number of at most 20 digits; `Err(())` for other text, `Ok(None)`
-/// when it does not fit in a `u64`.
-pub(crate) fn decimal(digits: &[u8]) -> Result<Option<u64>, ()> {
-    if digits.is_empty() || digits.len() > 20 || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(());
+/// Whether `bytes[at..]` starts with `word`, its ASCII letters in either case.
+#[inline(always)]
+pub(crate) fn starts_with_ignore_case<const N: usize>(
+    bytes: &[u8],
+    at: usize,
+    word: &[u8; N],
+) -> bool {
+    let Some(found) = bytes.get(at..).and_then(<[u8]>::first_chunk::<N>) else {
+        return false;
+    };
+    // Clearing bit 5 upper-cases a letter and turns no other byte into one, so where
+    // `word` has a letter, the byte found matches it in either case and nothing else.
+    let mut differ = 0;
+    for (&f, &w) in found.iter().zip(word) {
+        let mask = if w.is_ascii_alphabetic() { 0xDF } else { 0xFF };
+        differ |= (f ^ w) & mask;
     }
-    let mut value: u64 = 0;
-    for &d in digits {
-        let Some(next) = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-        else {
-            return Ok(None);
-        };
-        value = next;
-    }
-    Ok(Some(value))
+    differ == 0
 }
 
-/// The content of one command line (without its CRLF), and spans of it as text.
+/// Parses a decimal number of at most 20 digits; `Err(())` for other text, `Ok(None)`
+/// when it does not fit in a `u64`.
+#[inline]
+pub(crate) fn decimal(digits: &[u8]) -> Result<Option<u64>, ()> {
+    if digits.is_empty() || digits.len() > 20 {
+        return Err(());
+    }
+    // Nineteen digits always fit in a u64; only the twentieth can overflow.
+    let (first, last) = digits.split_at(digits.len().min(19));
+    let mut value: u64 = 0;
+    for &d in first {
+        let digit = d.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(());
+        }
+        value = value * 10 + u64::from(digit);
+    }
+    let Some(&d) = last.first() else {
+        return Ok(Some(value));
+    };
+    let digit = d.wrapping_sub(b'0');
+    if digit > 9 {
+        return Err(());
+    }
+    Ok(value
+        .checked_mul(10)
+        .and_then(|v| v.checked_add(u64::from(digit))))
+}
+
+/// One command line, and spans of it handed out as text.
+///
+/// `str::from_utf8`, the only safe way from bytes to `&str`, checks ASCII a block of 16
+/// bytes at a time from an 8-byte aligned address, and the bytes before that address
+/// and after the last block one at a time, which is most of its cost for spans as short
+/// as those of a command line. So a span is validated together with some of the ASCII
+/// bytes before it, from an aligned address chosen to leave a short tail.
 pub(crate) struct Line<'a> {
     bytes: &'a [u8],
-    /// The last span validated as UTF-8 and where it starts; a path is asked for as a
-    /// whole, then its parts.
-    text: Option<(usize, &'a str)>,
+    /// Where the text handed out so far ends. The parser asks for its text spans left to
+    /// right and accepts non-ASCII bytes only inside them, so every byte it accepted
+    /// between here and a span it asks for next is ASCII.
+    ascii_from: usize,
 }
+
+/// `from_utf8` reads ASCII in blocks of this many bytes from an aligned address.
+const BLOCK: usize = 16;
+/// The alignment `from_utf8` needs for its blocks.
+const ALIGN: usize = 8;
 
 impl<'a> Line<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, text: None }
+        Self {
+            bytes,
+            ascii_from: 0,
+        }
     }
 
     pub(crate) fn bytes(&self) -> &'a [u8] {
@@ -209,16 +260,39 @@ impl<'a> Line<'a> {
     }
 
     /// `bytes[range]` as text; `None` if it is not UTF-8.
+    #[inline(always)]
     pub(crate) fn text(&mut self, range: Range<usize>) -> Option<&'a str> {
-        match self.text {
-            Some((base, text)) if base <= range.start && range.end <= base + text.len() => {
-                text.get(range.start - base..range.end - base)
+        let start = self.window_start(&range);
+        let window = std::str::from_utf8(self.bytes.get(start..range.end)?);
+        let text = match window.map(|w| w.get(range.start - start..)) {
+            Ok(Some(text)) => text,
+            // The bytes before the span were not ASCII after all: the span on its own.
+            _ => std::str::from_utf8(self.bytes.get(range.clone())?).ok()?,
+        };
+        self.ascii_from = range.end;
+        Some(text)
+    }
+
+    /// Where to start validating `range`: an aligned address at or before its start,
+    /// over accepted bytes (ASCII, see `ascii_from`), from which the end is less than
+    /// half a block past the last whole block; or the start itself.
+    #[inline]
+    fn window_start(&self, range: &Range<usize>) -> usize {
+        let misaligned = self.bytes.as_ptr().addr().wrapping_add(range.start) % ALIGN;
+        let Some(aligned) = range
+            .start
+            .checked_sub(misaligned)
+            .filter(|&at| at >= self.ascii_from)
+        else {
+            return range.start;
+        };
+        match aligned.checked_sub(ALIGN) {
+            Some(earlier)
+                if earlier >= self.ascii_from && (range.end - aligned) % BLOCK >= ALIGN =>
+            {
+                earlier
             }
-            _ => {
-                let text = std::str::from_utf8(self.bytes.get(range.clone())?).ok()?;
-                self.text = Some((range.start, text));
-                Some(text)
-            }
+            _ => aligned,
         }
     }
 }
@@ -280,10 +354,51 @@ mod tests {
     fn text_spans_are_validated() {
         let mut line = Line::new(b"ab \xc3\xa9x \xff");
         assert_eq!(line.text(0..6), Some("ab \u{e9}x"));
-        assert_eq!(line.text(3..6), Some("\u{e9}x"), "part of the last span");
+        assert_eq!(line.text(3..6), Some("\u{e9}x"));
         assert_eq!(line.text(4..6), None, "not a character boundary");
         assert_eq!(line.text(0..2), Some("ab"));
         assert_eq!(line.text(0..8), None);
         assert_eq!(line.text(7..8), None);
+    }
+
+    /// Spans are validated from an aligned address before them: whatever the line's
+    /// alignment and the span's place, the text is the span, and a span that is not
+    /// UTF-8, or that follows bytes that are not ASCII, is still judged on its own.
+    #[test]
+    fn text_windows_at_every_alignment() {
+        let mut buffer = [0; 128];
+        let aligned = buffer.as_ptr().align_offset(ALIGN);
+        let arena = &mut buffer[aligned..];
+        /// A span of a line and its text.
+        type Span = (usize, usize, Option<&'static str>);
+        let lines: [(&[u8], &[Span]); 4] = [
+            (
+                b"RCPT TO:<user@example.org> X=\xc3\xa9t\xc3\xa9 Y=1\r\n",
+                &[
+                    (8, 26, Some("<user@example.org>")),
+                    (27, 34, Some("X=\u{e9}t\u{e9}")),
+                ],
+            ),
+            (b"EHLO a\r\n", &[(5, 6, Some("a"))]),
+            (
+                b"NOOP \xc3\xa9\xff\r\n",
+                &[(5, 7, Some("\u{e9}")), (5, 8, None)],
+            ),
+            // Not ASCII before the span, against the parser's habits.
+            (
+                b"X \xc3\xa9\xc3\xa9 abcdefghijklmnopqrstuvwxyz\r\n",
+                &[(7, 33, Some("abcdefghijklmnopqrstuvwxyz"))],
+            ),
+        ];
+        for shift in 0..16 {
+            for (bytes, spans) in lines {
+                let buf = &mut arena[shift..shift + bytes.len()];
+                buf.copy_from_slice(bytes);
+                let mut line = Line::new(buf);
+                for &(start, end, want) in spans {
+                    assert_eq!(line.text(start..end), want, "{shift} {start}..{end}");
+                }
+            }
+        }
     }
 }

@@ -1,11 +1,15 @@
 //! Body receivers: DATA (dot-terminated, un-dot-stuffed) and BDAT (counted chunks).
 //!
-//! Both stream: every call consumes what it can from the input and appends the body
-//! bytes to an output buffer, keeping only a few bytes of state between calls, so chunk
-//! boundaries anywhere (even inside `<CRLF>.<CRLF>`) give the same result. Once a body
-//! is known to be rejected, nothing more is emitted and the rest is only scanned for its
-//! end, so a rejected body is never buffered.
+//! Both stream: every call consumes what it can from the input and describes the body
+//! bytes in it as [`Pieces`], keeping only a few bytes of state between calls, so chunk
+//! boundaries anywhere (even inside `<CRLF>.<CRLF>`) give the same result. Nearly all of
+//! a body is input passed through unchanged, which the server then hands on without
+//! copying it. Once a body is known to be rejected, nothing more is emitted and the rest
+//! is only scanned for its end, so a rejected body is never buffered.
 
+use std::ops::Range;
+
+#[cfg(test)]
 use bytes::BytesMut;
 use memchr::memchr2;
 
@@ -49,6 +53,89 @@ pub(crate) struct Progress {
     pub(crate) finished: bool,
 }
 
+/// One piece of a body, in the order of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Bytes of the input, passed through unchanged.
+    Input(Range<usize>),
+    /// Bytes that are not in the input as they are: a dot or a line end whose first
+    /// byte arrived in an earlier input, or a CRLF for a bare LF.
+    Made(&'static [u8]),
+}
+
+/// The body bytes of one call of a receiver, as pieces; adjacent input ranges are merged.
+#[derive(Debug, Default)]
+pub(crate) struct Pieces(Vec<Piece>);
+
+impl Pieces {
+    fn input(&mut self, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        match self.0.last_mut() {
+            Some(Piece::Input(last)) if last.end == range.start => last.end = range.end,
+            _ => self.0.push(Piece::Input(range)),
+        }
+    }
+
+    fn made(&mut self, bytes: &'static [u8]) {
+        if !bytes.is_empty() {
+            self.0.push(Piece::Made(bytes));
+        }
+    }
+
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Piece> {
+        self.0.iter()
+    }
+
+    /// Takes the pieces out, leaving the buffer empty for the next call.
+    pub(crate) fn drain(&mut self) -> std::vec::Drain<'_, Piece> {
+        self.0.drain(..)
+    }
+
+    /// The body bytes the pieces stand for, given the input they were made from.
+    #[cfg(test)]
+    fn render(&self, input: &[u8], out: &mut BytesMut) {
+        for piece in &self.0 {
+            match piece {
+                Piece::Input(range) => out.extend_from_slice(&input[range.clone()]),
+                Piece::Made(bytes) => out.extend_from_slice(bytes),
+            }
+        }
+    }
+}
+
+/// Body bytes to emit: a range of the input, or bytes the receiver made.
+#[derive(Clone)]
+enum Span {
+    Input(Range<usize>),
+    Made(&'static [u8]),
+}
+
+impl Span {
+    fn len(&self) -> usize {
+        match self {
+            Self::Input(range) => range.len(),
+            Self::Made(bytes) => bytes.len(),
+        }
+    }
+
+    /// The first `len` bytes.
+    fn truncate(self, len: usize) -> Self {
+        match self {
+            Self::Input(range) => Self::Input(range.start..range.start + len),
+            Self::Made(bytes) => Self::Made(&bytes[..len]),
+        }
+    }
+
+    fn add_to(self, out: &mut Pieces) {
+        match self {
+            Self::Input(range) => out.input(range),
+            Self::Made(bytes) => out.made(bytes),
+        }
+    }
+}
+
 impl DotReceiver {
     pub(crate) fn new(max_line_length: usize, max_size: u64, bare: BareLineEndings) -> Self {
         Self {
@@ -78,44 +165,51 @@ impl DotReceiver {
     }
 
     /// Emits body bytes, enforcing the size limit exactly.
-    fn emit(&mut self, bytes: &[u8], out: &mut BytesMut) {
+    fn emit(&mut self, bytes: Span, out: &mut Pieces) {
         if self.failure.is_some() {
             return;
         }
         let room = self.max_size - self.size;
         let len = bytes.len() as u64;
         if len > room {
-            out.extend_from_slice(&bytes[..room as usize]);
+            bytes.truncate(room as usize).add_to(out);
             self.size = self.max_size;
             self.fail(BodyError::TooBig);
         } else {
-            out.extend_from_slice(bytes);
+            bytes.add_to(out);
             self.size += len;
         }
     }
 
     /// Emits text bytes of the current line, enforcing the line length limit exactly.
-    fn text(&mut self, bytes: &[u8], out: &mut BytesMut) {
+    fn text(&mut self, bytes: Span, out: &mut Pieces) {
         let room = self.max_line_text.saturating_sub(self.line_len);
-        self.line_len = self.line_len.saturating_add(bytes.len());
-        if bytes.len() > room {
-            self.emit(&bytes[..room], out);
+        let len = bytes.len();
+        self.line_len = self.line_len.saturating_add(len);
+        if len > room {
+            self.emit(bytes.truncate(room), out);
             self.fail(BodyError::LineTooLong);
         } else {
             self.emit(bytes, out);
         }
     }
 
-    fn line_end(&mut self, out: &mut BytesMut) {
-        self.emit(b"\r\n", out);
+    /// The line ends with the LF at `input[lf]`, after a CR: at `lf - 1`, or at the end
+    /// of an earlier input.
+    fn line_end(&mut self, lf: usize, out: &mut Pieces) {
+        let crlf = match lf.checked_sub(1) {
+            Some(cr) => Span::Input(cr..lf + 1),
+            None => Span::Made(b"\r\n"),
+        };
+        self.emit(crlf, out);
         self.line_len = 0;
         self.state = DotState::LineStart;
     }
 
-    fn bare_lf(&mut self, out: &mut BytesMut) {
+    fn bare_lf(&mut self, out: &mut Pieces) {
         match self.bare {
             BareLineEndings::NormalizeLf => {
-                self.emit(b"\r\n", out);
+                self.emit(Span::Made(b"\r\n"), out);
                 self.line_len = 0;
             }
             BareLineEndings::Reject => self.fail(BodyError::BareLineEnding),
@@ -130,10 +224,10 @@ impl DotReceiver {
     }
 
     /// The fast path: consumes complete lines from `input[start..]` that need no change
-    /// (CRLF-terminated, within the limits, not starting with a dot) and copies them to
-    /// `out` in one piece. Returns where it stopped; everything else is left to the
-    /// byte-wise state machine in [`DotReceiver::feed`], which gives the same result.
-    fn plain_lines(&mut self, input: &[u8], start: usize, out: &mut BytesMut) -> usize {
+    /// (CRLF-terminated, within the limits, not starting with a dot) and passes them on
+    /// in one piece. Returns where it stopped; everything else is left to the byte-wise
+    /// state machine in [`DotReceiver::feed`], which gives the same result.
+    fn plain_lines(&mut self, input: &[u8], start: usize, out: &mut Pieces) -> usize {
         if self.failure.is_some() || !matches!(self.state, DotState::LineStart | DotState::Mid) {
             return start;
         }
@@ -161,7 +255,7 @@ impl DotReceiver {
             i += end + 2;
         }
         if i > start {
-            out.extend_from_slice(&input[start..i]);
+            out.input(start..i);
             self.size = size;
             self.line_len = 0;
             self.state = DotState::LineStart;
@@ -169,8 +263,8 @@ impl DotReceiver {
         i
     }
 
-    /// Consumes body bytes from `input`, appending un-dot-stuffed content to `out`.
-    pub(crate) fn feed(&mut self, input: &[u8], out: &mut BytesMut) -> Progress {
+    /// Consumes body bytes from `input`, describing the un-dot-stuffed content in `out`.
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut Pieces) -> Progress {
         use DotState::{Cr, Dot, DotCr, LineStart, Mid};
         if !input.is_empty() {
             self.started = true;
@@ -184,7 +278,7 @@ impl DotReceiver {
             match (self.state, b) {
                 (Mid, _) if b != b'\r' && b != b'\n' => {
                     let end = memchr2(b'\r', b'\n', &input[i..]).map_or(input.len(), |p| i + p);
-                    self.text(&input[i..end], out);
+                    self.text(Span::Input(i..end), out);
                     i = end;
                     continue;
                 }
@@ -195,17 +289,21 @@ impl DotReceiver {
                 (LineStart | Mid, b'\r') => self.state = Cr,
                 (LineStart | Mid, b'\n') => self.bare_lf(out),
                 (LineStart, _) => {
-                    self.text(&[b], out);
+                    self.text(Span::Input(i..i + 1), out);
                     self.state = Mid;
                 }
                 (Dot, b'\r') => self.state = DotCr,
                 (Dot, b'\n') => {
-                    self.text(b".", out);
+                    let dot = match i.checked_sub(1) {
+                        Some(dot) => Span::Input(dot..i),
+                        None => Span::Made(b"."),
+                    };
+                    self.text(dot, out);
                     self.bare_lf(out);
                 }
                 (Dot, _) => {
                     // A leading dot followed by more text is removed (RFC 5321 4.5.2).
-                    self.text(&[b], out);
+                    self.text(Span::Input(i..i + 1), out);
                     self.state = Mid;
                 }
                 (DotCr, b'\n') => {
@@ -214,7 +312,7 @@ impl DotReceiver {
                         finished: true,
                     };
                 }
-                (Cr, b'\n') => self.line_end(out),
+                (Cr, b'\n') => self.line_end(i, out),
                 (DotCr | Cr, _) => {
                     // A bare CR; look at this byte again as ordinary line content.
                     self.bare_cr();
@@ -241,11 +339,11 @@ pub(crate) struct BdatReceiver {
 }
 
 impl BdatReceiver {
-    /// Consumes chunk bytes from `input`; delivered bytes go to `out`.
-    pub(crate) fn feed(&mut self, input: &[u8], out: &mut BytesMut) -> Progress {
+    /// Consumes chunk bytes from `input`; delivered bytes are passed on in `out`.
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut Pieces) -> Progress {
         let take = usize::try_from(self.remaining).map_or(input.len(), |r| r.min(input.len()));
         if self.deliver {
-            out.extend_from_slice(&input[..take]);
+            out.input(0..take);
         }
         self.remaining -= take as u64;
         Progress {
@@ -259,10 +357,18 @@ impl BdatReceiver {
 mod tests {
     use super::*;
 
+    /// Feeds `input` to `r`, appending the body bytes to `out`.
+    fn feed(r: &mut DotReceiver, input: &[u8], out: &mut BytesMut) -> Progress {
+        let mut pieces = Pieces::default();
+        let progress = r.feed(input, &mut pieces);
+        pieces.render(input, out);
+        progress
+    }
+
     fn run(input: &[u8], bare: BareLineEndings) -> (Vec<u8>, Option<usize>, Option<BodyError>) {
         let mut r = DotReceiver::new(1000, 1 << 20, bare);
         let mut out = BytesMut::new();
-        let p = r.feed(input, &mut out);
+        let p = feed(&mut r, input, &mut out);
         (out.to_vec(), p.finished.then_some(p.consumed), r.failure())
     }
 
@@ -307,7 +413,7 @@ mod tests {
         let mut out = BytesMut::new();
         let mut offset = 0;
         for piece in input.chunks(step) {
-            let p = r.feed(piece, &mut out);
+            let p = feed(&mut r, piece, &mut out);
             if p.finished {
                 return (out.to_vec(), Some(offset + p.consumed), r.failure());
             }
@@ -365,7 +471,7 @@ mod tests {
             last: false,
             deliver: true,
         };
-        let mut out = BytesMut::new();
+        let mut out = Pieces::default();
         assert_eq!(
             r.feed(b"abc", &mut out),
             Progress {
@@ -373,6 +479,7 @@ mod tests {
                 finished: false
             }
         );
+        assert_eq!(out.drain().collect::<Vec<_>>(), [Piece::Input(0..3)]);
         assert_eq!(
             r.feed(b"defg", &mut out),
             Progress {
@@ -380,6 +487,20 @@ mod tests {
                 finished: true
             }
         );
-        assert_eq!(&out[..], b"abcde");
+        assert_eq!(out.drain().collect::<Vec<_>>(), [Piece::Input(0..2)]);
+    }
+
+    /// Nearly all of a body is passed through as input: a dot-stuffed line splits it, and
+    /// only a line end or dot begun in an earlier input is made anew.
+    #[test]
+    fn passes_input_through() {
+        let mut r = DotReceiver::new(1000, 1 << 20, BareLineEndings::Reject);
+        let mut out = Pieces::default();
+        r.feed(b"abc\r\n..def\r\nghi\r", &mut out);
+        let pieces: Vec<Piece> = out.drain().collect();
+        assert_eq!(pieces, [Piece::Input(0..5), Piece::Input(6..15)]);
+        let p = r.feed(b"\n.\r\n", &mut out);
+        assert!(p.finished);
+        assert_eq!(out.drain().collect::<Vec<_>>(), [Piece::Made(b"\r\n")]);
     }
 }

@@ -107,6 +107,8 @@ pub enum Event {
         kind: BodyKind,
     },
     /// Body bytes, un-dot-stuffed, CRLF line endings. Chunk boundaries carry no meaning.
+    /// A long chunk shares memory with the input it came from (it is not copied), so
+    /// holding it keeps up to one read's worth of input allocated.
     DataChunk(Bytes),
     /// Decide: the body is complete. SMTP: answer with
     /// [`Server::accept_message`](super::Server::accept_message) or

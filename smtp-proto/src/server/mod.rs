@@ -105,7 +105,7 @@ pub use event::{
     BodyError, BodyKind, CloseReason, DecisionError, Event, HelloKind, Output, SaslData,
 };
 
-use self::data::{BdatReceiver, DotReceiver};
+use self::data::{BdatReceiver, DotReceiver, Piece, Pieces};
 use self::replies::{reply, with_enhanced};
 use crate::codec::{LineFrame, encode_reply, frame_line, parse_command_line, skip_line};
 use crate::types::{Address, MailFrom, RcptTo, Reply};
@@ -201,6 +201,9 @@ pub struct Server {
     clock: Instant,
     /// When the current wait started.
     anchor: Instant,
+    /// The receivers' description of the body bytes in the last input (kept for its
+    /// allocation).
+    pieces: Pieces,
 }
 
 impl Server {
@@ -222,6 +225,7 @@ impl Server {
             bad_commands: 0,
             clock: now,
             anchor: now,
+            pieces: Pieces::default(),
         };
         let greeting = format!("{} {}", server.config.hostname, server.config.greeting);
         server.send(Reply::new(220, None, greeting));
@@ -451,13 +455,11 @@ impl Server {
         if self.input.is_empty() {
             return false;
         }
-        let mut chunk = BytesMut::with_capacity(self.input.len());
-        let progress = rx.feed(&self.input, &mut chunk);
+        let mut pieces = std::mem::take(&mut self.pieces);
+        let progress = rx.feed(&self.input, &mut pieces);
         let failure = rx.failure();
-        self.input.advance(progress.consumed);
-        if !chunk.is_empty() {
-            self.push_event(Event::DataChunk(chunk.freeze()));
-        }
+        self.push_body(&mut pieces, progress.consumed);
+        self.pieces = pieces;
         if progress.finished {
             self.phase = Phase::Command;
             self.finish_body(failure);
@@ -472,12 +474,10 @@ impl Server {
         if self.input.is_empty() {
             return false;
         }
-        let mut chunk = BytesMut::new();
-        let progress = rx.feed(&self.input, &mut chunk);
-        self.input.advance(progress.consumed);
-        if !chunk.is_empty() {
-            self.push_event(Event::DataChunk(chunk.freeze()));
-        }
+        let mut pieces = std::mem::take(&mut self.pieces);
+        let progress = rx.feed(&self.input, &mut pieces);
+        self.push_body(&mut pieces, progress.consumed);
+        self.pieces = pieces;
         if progress.finished {
             if let Phase::Bdat {
                 rx, size, reject, ..
@@ -487,6 +487,49 @@ impl Server {
             }
         }
         true
+    }
+
+    /// Hands on the body bytes in the first `consumed` bytes of input, which `pieces`
+    /// describes, as `DataChunk`s, and drops those bytes from the input. Long runs of
+    /// input are split off the input buffer and share its memory; everything else is
+    /// copied into a chunk of its own between them.
+    fn push_body(&mut self, pieces: &mut Pieces, consumed: usize) {
+        /// Runs shorter than this are copied: a chunk of its own would cost more.
+        const SHARED_RUN: usize = 8192;
+        let copied_len = pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Input(run) if run.len() >= SHARED_RUN => 0,
+                Piece::Input(run) => run.len(),
+                Piece::Made(bytes) => bytes.len(),
+            })
+            .sum();
+        // One allocation for all that is copied; each chunk of it is split off the front.
+        let mut copied = BytesMut::with_capacity(copied_len);
+        // Input bytes already split off or dropped.
+        let mut taken = 0;
+        for piece in pieces.drain() {
+            match piece {
+                Piece::Input(run) if run.len() >= SHARED_RUN => {
+                    if !copied.is_empty() {
+                        let chunk = copied.split().freeze();
+                        self.push_event(Event::DataChunk(chunk));
+                    }
+                    self.input.advance(run.start - taken);
+                    let chunk = self.input.split_to(run.len()).freeze();
+                    self.push_event(Event::DataChunk(chunk));
+                    taken = run.end;
+                }
+                Piece::Input(run) => {
+                    copied.extend_from_slice(&self.input[run.start - taken..run.end - taken]);
+                }
+                Piece::Made(bytes) => copied.extend_from_slice(bytes),
+            }
+        }
+        if !copied.is_empty() {
+            self.push_event(Event::DataChunk(copied.freeze()));
+        }
+        self.input.advance(consumed - taken);
     }
 
     /// Ends a DATA body or the last BDAT chunk.
