@@ -17,8 +17,6 @@ mod support;
 mod corpus;
 #[path = "imap_dovecot_diff/deviations.rs"]
 mod deviations;
-#[path = "imap_dovecot_diff/dovecot.rs"]
-mod dovecot;
 #[path = "imap_dovecot_diff/normalise.rs"]
 mod normalise;
 #[path = "imap_dovecot_diff/wire.rs"]
@@ -28,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use deviations::DEVIATIONS;
+use support::dovecot_imap as dovecot;
 use support::{Options, PASSWORD, Postroom};
 use wire::{Answer, Client, Value};
 

@@ -7,15 +7,15 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::dovecot_imap::{self, Dovecot, NOBODY};
 use support::imap::{Imap, Reply, deliver_raw, fetched, fetches, flags, item};
 use support::pop3::tcp;
-use support::{Options, PASSWORD, Postroom, free_port, run_bounded};
+use support::{Options, PASSWORD, Postroom, run_bounded};
 
 /// A message with `subject` and `body` (CRLF line ends).
 fn message(subject: &str, body: &str) -> String {
@@ -254,88 +254,13 @@ fn python_imaplib_session_over_starttls_and_imaps() {
 
 // ----- Dovecot on the same Maildir -----
 
-/// The uid and gid Dovecot's mail processes run as (it refuses root).
-const NOBODY: u32 = 65534;
-
-/// A Dovecot master process serving IMAP for one test, stopped by pid on drop.
-struct Dovecot {
-    child: Child,
-    addr: SocketAddr,
-    log: std::path::PathBuf,
-}
-
 impl Dovecot {
-    /// Starts Dovecot's IMAP on 127.0.0.1 serving `maildir` to user `pat`, password
-    /// `dovecot-pw`, with its state in `root`.
-    fn start(root: &Path, maildir: &Path) -> Self {
-        let r = root.display();
-        for sub in ["run", "state", "home"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-        }
-        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(root.join("passwd"), "pat:{PLAIN}dovecot-pw::::::\n").unwrap();
-        std::os::unix::fs::chown(root.join("home"), Some(NOBODY), Some(NOBODY)).unwrap();
-        let port = free_port();
-        let config = root.join("dovecot.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {r}/run\nstate_dir = {r}/state\n\
-                 instance_name = postroom-imap-interop-{port}\n\
-                 log_path = {r}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
-                 auth_mechanisms = plain\ndefault_internal_user = root\n\
-                 default_internal_group = root\ndefault_login_user = nobody\n\
-                 first_valid_uid = 1\nfirst_valid_gid = 1\n\
-                 mail_location = maildir:{m}\n\
-                 passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n\
-                 userdb {{\n  driver = static\n  args = uid={NOBODY} gid={NOBODY} home={r}/home\n}}\n\
-                 service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n\
-                 service anvil {{\n  chroot =\n}}\n",
-                m = maildir.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("dovecot")
-            .args(["-F", "-c"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dovecot");
-        let dovecot = Self {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            log: root.join("dovecot.log"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(dovecot.addr).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "dovecot does not listen:\n{}",
-                dovecot.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        dovecot
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
     /// A logged-in session.
     fn session(&self) -> Imap<std::net::TcpStream> {
         let mut client = Imap::new(tcp(self.addr));
         client.greeting();
-        client.login("pat", "dovecot-pw");
+        client.login(dovecot_imap::USER, dovecot_imap::PASSWORD);
         client
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        testkit::terminate(&mut self.child);
     }
 }
 

@@ -1,6 +1,6 @@
-//! A throwaway Dovecot 2.3 serving IMAP on 127.0.0.1 for one test (the approach of
-//! `imap_interop.rs`: configuration in a temporary directory, a free port, passwd-file
-//! passdb, static userdb, `mail_location = maildir:`), and copying a Maildir for it.
+//! A throwaway Dovecot 2.3 serving IMAP on 127.0.0.1 for one test (configuration in a
+//! temporary directory, a free port, passwd-file passdb, static userdb,
+//! `mail_location = maildir:`), and copying a Maildir for it.
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::support::free_port;
+use super::free_port;
 
 /// The uid and gid Dovecot's mail processes run as (it refuses root).
-const NOBODY: u32 = 65534;
+pub(crate) const NOBODY: u32 = 65534;
 /// Dovecot's user and password.
 pub(crate) const USER: &str = "pat";
 pub(crate) const PASSWORD: &str = "dovecot-pw";
@@ -45,7 +45,7 @@ impl Dovecot {
             &config,
             format!(
                 "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {r}/run\nstate_dir = {r}/state\n\
-                 instance_name = postroom-imap-diff-{port}\n\
+                 instance_name = postroom-imap-{port}\n\
                  log_path = {r}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
                  auth_mechanisms = plain\ndefault_internal_user = root\n\
                  default_internal_group = root\ndefault_login_user = nobody\n\

@@ -6,6 +6,7 @@
     reason = "each test file uses a different part of the helpers"
 )]
 
+pub(crate) mod dovecot_imap;
 pub(crate) mod imap;
 pub(crate) mod pop3;
 
