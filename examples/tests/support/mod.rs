@@ -38,6 +38,9 @@ pub(crate) struct Options {
     pub(crate) aliases: Vec<(&'static str, &'static str)>,
     /// `auth.allow_plaintext_auth_on_loopback` (POP3 USER/PASS before STLS).
     pub(crate) plaintext_on_loopback: bool,
+    /// TOML appended to the generated configuration, right after the `[outbound]`
+    /// table: bare keys extend `[outbound]`, and any `[table]` may follow.
+    pub(crate) extra_config: String,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             users: vec![("pat", 0), ("sam", 0), ("full", 2000)],
             aliases: Vec::new(),
             plaintext_on_loopback: true,
+            extra_config: String::new(),
         }
     }
 }
@@ -145,8 +149,11 @@ impl Postroom {
              [mail]\nvmail = \"vmail\"\n\
              [limits]\nmessage_size = {}\nconnections_per_ip = {}\nidle_timeout_secs = 60\n\
              [auth]\ndefault_scheme = \"SHA512-CRYPT\"\nallow_plaintext_auth_on_loopback = {}\n\
-             [outbound]\nnameservers = [\"127.0.0.1:1\"]\n",
-            options.message_size, options.connections_per_ip, options.plaintext_on_loopback
+             [outbound]\nnameservers = [\"127.0.0.1:1\"]\n{}",
+            options.message_size,
+            options.connections_per_ip,
+            options.plaintext_on_loopback,
+            options.extra_config
         );
         std::fs::write(&config, toml).expect("write config");
         let installation = Self {
