@@ -7,6 +7,11 @@
 //! [`Flavor::Lmtp`]) and delivers through the same [delivery](crate::delivery) path.
 //! Postfix normally expands aliases itself; a recipient that still forwards outside our
 //! domains has its forwards queued, and fails alone (`451 4.3.0`) if that fails.
+//!
+//! With `[spam] enabled = true` every message is checked by rspamd at the end of DATA,
+//! as on the MX; a refusal (5xx reject, 4xx soft reject or greylist, 451 when rspamd
+//! is down and `fail_open = false`) is answered for every recipient alike. Postfix in
+//! front may check with rspamd itself; then leave the check off here.
 
 use std::sync::Arc;
 

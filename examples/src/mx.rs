@@ -14,6 +14,16 @@
 //! consequence). The `250` after DATA/BDAT is sent only once every local copy is
 //! fsynced in its Maildir and every forward in the outbound queue; a message with more
 //! than 50 `Received` headers (a mail loop) gets `554 5.4.6`.
+//!
+//! With `[spam] enabled = true`, rspamd checks every message at the end of DATA/BDAT,
+//! before anything is stored ([`SpamCheck`]): a reject is answered with rspamd's 5xx
+//! reply, a soft reject or greylisting with its 4xx reply (LMTP: the same reply for
+//! every recipient), a discard with `250` and nothing stored; an accepted message is
+//! delivered with rspamd's header changes (`X-Spam: Yes`, `X-Spam-Score`, a rewritten
+//! subject), which the global Sieve script then acts on (spam goes to Junk). When
+//! rspamd is down or slow the message is accepted unchecked with a log line, or
+//! refused with `451 4.7.1` under `fail_open = false`. Authenticated submission does
+//! not pass through here (see [submission](crate::submission)) and is not checked.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,6 +37,7 @@ use crate::config::Config;
 use crate::delivery::dispatch::{Dispatcher, Failure, Message, Recipient, Transaction};
 use crate::delivery::{Envelope, Refusal, Resolver};
 use crate::directory::Directory;
+use crate::filter::{SpamCheck, SpamDecision};
 use crate::listen::{self, Flow, Peer, Service, Session};
 use crate::logging::sanitize;
 use crate::tls::TlsInfo;
@@ -45,6 +56,7 @@ pub(crate) struct SmtpService<R = Directory> {
     flavor: Flavor,
     config: SmtpConfig,
     dispatcher: Arc<Dispatcher<R>>,
+    spam: Option<Arc<SpamCheck>>,
 }
 
 /// The smtp-proto configuration of the MX: our limits, and the extensions an MX offers
@@ -78,7 +90,14 @@ impl<R: Resolver> SmtpService<R> {
             flavor,
             config,
             dispatcher,
+            spam: None,
         }
+    }
+
+    /// Checks every message with `spam` at the end of DATA, before delivery.
+    pub(crate) fn with_spam_check(mut self, spam: Arc<SpamCheck>) -> Self {
+        self.spam = Some(spam);
+        self
     }
 }
 
@@ -96,6 +115,7 @@ impl<R: Resolver> Service for SmtpService<R> {
         let session = SmtpSession {
             flavor: self.flavor,
             dispatcher: Arc::clone(&self.dispatcher),
+            spam: self.spam.clone(),
             peer: peer.clone(),
             tls: None,
             transaction: None,
@@ -112,9 +132,18 @@ impl<R: Resolver> Service for SmtpService<R> {
 pub(crate) struct SmtpSession<R = Directory> {
     flavor: Flavor,
     dispatcher: Arc<Dispatcher<R>>,
+    spam: Option<Arc<SpamCheck>>,
     peer: Peer,
     tls: Option<TlsInfo>,
     transaction: Option<Transaction>,
+}
+
+/// How a received message ends.
+enum Ending {
+    /// It was delivered or not: one result per recipient.
+    Delivered(Vec<Result<(), Failure>>),
+    /// The spam check refused it with this reply (for every recipient).
+    Refused(Reply<'static>),
 }
 
 /// A reply with an enhanced status code.
@@ -192,7 +221,22 @@ impl<R: Resolver> SmtpSession<R> {
     }
 
     async fn on_message_end(&mut self, server: &mut Server, count: usize) {
-        let results = self.deliver(server, count).await;
+        let results = match self.deliver(server, count).await {
+            Ending::Delivered(results) => results,
+            Ending::Refused(refusal) => {
+                match self.flavor {
+                    Flavor::Lmtp => {
+                        for _ in 0..count {
+                            let _ = server.recipient_reply(refusal.clone());
+                        }
+                    }
+                    Flavor::Mx => {
+                        let _ = server.reject_message(refusal);
+                    }
+                }
+                return;
+            }
+        };
         let ok = || reply(250, (2, 0, 0), "Ok: delivered");
         match self.flavor {
             Flavor::Lmtp => {
@@ -212,13 +256,13 @@ impl<R: Resolver> SmtpSession<R> {
         }
     }
 
-    /// Delivers the finished transaction; one result per machine recipient.
-    async fn deliver(&mut self, server: &Server, count: usize) -> Vec<Result<(), Failure>> {
-        let temporary = vec![Err(Failure::Store); count];
+    /// Checks and delivers the finished transaction.
+    async fn deliver(&mut self, server: &Server, count: usize) -> Ending {
+        let temporary = Ending::Delivered(vec![Err(Failure::Store); count]);
         let Some(txn) = self.transaction.take() else {
             return temporary;
         };
-        let Some(message) = txn.finish().await else {
+        let Some(mut message) = txn.finish().await else {
             return temporary;
         };
         if message.recipients.len() != count {
@@ -236,6 +280,41 @@ impl<R: Resolver> SmtpSession<R> {
             self.tls.as_ref(),
             None,
         );
+        if let Some(spam) = &self.spam {
+            match spam.check(&envelope, &message.body).await {
+                SpamDecision::Accept(accepted) => {
+                    let delivery = self.dispatcher.delivery();
+                    match accepted.apply(&message.body, || delivery.spool()).await {
+                        Ok(body) => message.body = body,
+                        Err(e) => {
+                            error!(
+                                "session={}: cannot apply the spam check's header changes: {e}",
+                                self.peer.id
+                            );
+                            return temporary;
+                        }
+                    }
+                }
+                SpamDecision::Discard => {
+                    info!(
+                        "message discarded by the spam check: session={} from=<{}>",
+                        self.peer.id,
+                        sanitize(message.sender.as_deref().unwrap_or(""))
+                    );
+                    return Ending::Delivered(vec![Ok(()); count]);
+                }
+                SpamDecision::Reject(refusal) | SpamDecision::TempFail(refusal) => {
+                    info!(
+                        "message refused by the spam check: session={} from=<{}> reply={} {}",
+                        self.peer.id,
+                        sanitize(message.sender.as_deref().unwrap_or("")),
+                        refusal.code,
+                        sanitize(&refusal.text())
+                    );
+                    return Ending::Refused(refusal);
+                }
+            }
+        }
         let results = match self.flavor {
             Flavor::Mx => {
                 let result = self.dispatcher.deliver_all(&envelope, &message).await;
@@ -244,7 +323,7 @@ impl<R: Resolver> SmtpSession<R> {
             Flavor::Lmtp => self.dispatcher.deliver_each(&envelope, &message).await,
         };
         log_message(&self.peer, &message, &results);
-        results
+        Ending::Delivered(results)
     }
 
     /// The `with` keyword of the `Received` header (RFC 3848).

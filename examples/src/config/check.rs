@@ -1,11 +1,13 @@
 //! `postroom check-config`: everything [`Config::load`] checks, plus the outside world:
 //! the certificate and key (readable, matching), the directory database (reachable, with
-//! the ISPmail tables), the vmail root and the queue directory (writable) and the
-//! listening addresses.
+//! the ISPmail tables), the vmail root and the queue directory (writable), the
+//! listening addresses, the global Sieve script (present and compiling) and, with the
+//! spam check on, whether rspamd answers (a warning only: it may start later).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::{Config, ConfigError, ListenAddr};
 use crate::directory::Directory;
@@ -59,7 +61,50 @@ pub(crate) async fn check(path: &Path) -> Report {
     check_vmail(&config.mail.vmail, &mut report);
     check_queue_dir(&config.queue.dir, &mut report);
     check_listeners(&config, &mut report);
+    check_sieve(&config, &mut report);
+    check_spam(&config, &mut report).await;
     report
+}
+
+/// The global before-script must exist and compile (`serve` refuses to start otherwise).
+fn check_sieve(config: &Config, report: &mut Report) {
+    if !config.sieve.enabled {
+        return;
+    }
+    if let Err(e) = crate::filter::SieveFilter::new(config.sieve.clone(), config.hostname.clone()) {
+        report.problems.push(e.to_string());
+    }
+}
+
+/// Whether rspamd accepts connections at the configured address.
+async fn check_spam(config: &Config, report: &mut Report) {
+    let spam = &config.spam;
+    if !spam.enabled {
+        return;
+    }
+    if spam.check_submission {
+        report.warnings.push(
+            "spam.check_submission has no effect: the submission service does not run \
+             the spam check in this version (only the MX and LMTP do)"
+                .to_owned(),
+        );
+    }
+    let address = spam.address();
+    let limit = spam.timeout.min(Duration::from_secs(5));
+    let failure = match tokio::time::timeout(limit, tokio::net::TcpStream::connect(address)).await {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {limit:?}"),
+    };
+    let consequence = if spam.fail_open {
+        "mail will be accepted unchecked until it is (fail_open = true)"
+    } else {
+        "mail will be refused with 451 until it is (fail_open = false)"
+    };
+    report.warnings.push(format!(
+        "spam: rspamd ({}) is not reachable at {address}: {failure}; {consequence}",
+        spam.backend.name()
+    ));
 }
 
 async fn check_directory(config: &Config, report: &mut Report) {

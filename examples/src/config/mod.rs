@@ -41,10 +41,26 @@
 //!
 //! [outbound]
 //! tls = "may"
+//!
+//! [spam]
+//! enabled = true
+//! backend = "milter"
+//!
+//! [sieve]
+//! before = "/etc/postroom/before.sieve"
 //! ```
 //!
 //! The `[queue]` keys are described in [`QueueConfig`], the `[outbound]` keys (TLS
-//! policy, smarthost, static routes, nameservers, timeouts) in [`OutboundConfig`].
+//! policy, smarthost, static routes, nameservers, timeouts) in [`OutboundConfig`], the
+//! `[spam]` keys (rspamd over milter or HTTP, timeout, fail-open) in [`SpamConfig`] and
+//! the `[sieve]` keys (global before-script, users' scripts) in [`SieveConfig`].
+//!
+//! The spam check is off unless `[spam] enabled = true`: a fresh installation has no
+//! rspamd, and although a refused connection to it would cost little (fail-open), an
+//! address that drops packets would hold every message for the whole `timeout` and
+//! log a warning for each. Sieve is on by default: the built-in global rule (mail with
+//! `X-Spam: Yes` goes to Junk) does nothing without a spam check, and the users'
+//! scripts are what ManageSieve uploads.
 
 pub(crate) mod check;
 mod listen_addr;
@@ -57,6 +73,7 @@ use std::time::Duration;
 use auth::SchemeSpec;
 use serde::Deserialize;
 
+pub(crate) use crate::filter::{SieveConfig, SpamConfig};
 pub(crate) use crate::outbound::OutboundConfig;
 pub(crate) use crate::queue::QueueConfig;
 pub(crate) use listen_addr::ListenAddr;
@@ -93,6 +110,12 @@ pub(crate) struct Config {
     /// How queued mail leaves: TLS policy, smarthost, routes, DNS.
     #[serde(default)]
     pub(crate) outbound: OutboundConfig,
+    /// The spam check of inbound mail (rspamd); off by default.
+    #[serde(default)]
+    pub(crate) spam: SpamConfig,
+    /// Sieve filtering at local delivery; on by default.
+    #[serde(default)]
+    pub(crate) sieve: SieveConfig,
 }
 
 /// Listening addresses per service; an empty list disables the service.
@@ -402,6 +425,7 @@ impl Config {
         if let Some(ca_file) = &mut self.outbound.ca_file {
             resolve(ca_file);
         }
+        self.sieve.resolve_paths(base);
         for addrs in self.listeners.all_mut() {
             for addr in addrs.iter_mut() {
                 if let ListenAddr::Unix(path) = addr {
@@ -455,6 +479,7 @@ impl Config {
         }
         problems.extend(self.queue.problems());
         problems.extend(self.outbound.problems());
+        problems.extend(self.spam.problems());
         problems
     }
 

@@ -63,6 +63,23 @@ upgrade_hashes = true        # re-hash weaker stored passwords after a login
 [queue]
 # Outbound mail (submission, forwarding aliases, bounces) waits here until delivered.
 dir = "{QUEUE_DIR}"
+
+[spam]
+# rspamd checks inbound mail (MX and LMTP, not authenticated submission) at the end of
+# DATA: reject -> 5xx, soft reject/greylist -> 4xx, add header -> X-Spam: Yes (the
+# Sieve rule below then files it into Junk). Off until you run rspamd.
+enabled = false
+backend = "milter"           # rspamd's proxy worker (milter = yes); or "http" (/checkv2)
+# address = "127.0.0.1:11332"  # default: 11332 for milter, 11333 for http
+timeout = "20s"
+fail_open = true             # rspamd down or slow: accept with a log line; false: 451
+
+[sieve]
+# Sieve at delivery: the global before-script, then each user's active script
+# (uploaded over ManageSieve, kept as Dovecot's Pigeonhole does in the user's home).
+enabled = true
+# before = "before.sieve"    # default: the built-in rule "X-Spam: Yes goes to Junk"
+user_scripts = true
 "#
     )
 }

@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::time::Duration;
 
 use super::*;
 
@@ -221,5 +222,90 @@ fn submission_listeners_and_the_queue_section() {
     assert_eq!(
         load(&queue).unwrap().queue.dir,
         Path::new("/var/spool/postroom")
+    );
+}
+
+#[test]
+fn spam_is_off_and_sieve_on_by_default() {
+    let config = load(MINIMAL).unwrap();
+    assert!(!config.spam.enabled);
+    assert!(config.spam.fail_open);
+    assert!(config.sieve.enabled && config.sieve.user_scripts);
+    assert_eq!(config.sieve.before, None);
+    // The quickstart template spells out both sections with the same defaults.
+    let quick = Config::from_toml(&quickstart_toml(), Path::new("/srv/pr/postroom.toml")).unwrap();
+    assert_eq!(quick.spam, SpamConfig::default());
+    assert_eq!(quick.sieve, SieveConfig::default());
+}
+
+#[test]
+fn spam_and_sieve_sections() {
+    let text = format!(
+        "{MINIMAL}\n[spam]\nenabled = true\nbackend = \"http\"\naddress = \"10.0.0.5:11333\"\n\
+         timeout = \"5s\"\nfail_open = false\n\
+         [sieve]\nbefore = \"sieve/before.sieve\"\nuser_scripts = false\n"
+    );
+    let config = load(&text).unwrap();
+    assert!(config.spam.enabled && !config.spam.fail_open);
+    assert_eq!(config.spam.address(), "10.0.0.5:11333");
+    assert_eq!(config.spam.timeout, Duration::from_secs(5));
+    // A relative before-script is relative to the configuration file.
+    assert_eq!(
+        config.sieve.before.as_deref(),
+        Some(Path::new("/etc/postroom/sieve/before.sieve"))
+    );
+    assert!(!config.sieve.user_scripts);
+
+    let bad = format!("{MINIMAL}\n[spam]\nenabled = true\naddress = \"rspamd\"\ntimeout = 0\n");
+    let Err(ConfigError::Invalid { problems, .. }) = load(&bad) else {
+        panic!("a spam section without port and timeout must be refused");
+    };
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems.iter().all(|p| p.starts_with("spam.")),
+        "{problems:#?}"
+    );
+    let typo = format!("{MINIMAL}\n[sieve]\nbefor = \"x\"\n");
+    assert!(matches!(load(&typo), Err(ConfigError::Parse { .. })));
+}
+
+#[tokio::test]
+async fn check_config_reports_a_broken_global_script_and_an_absent_rspamd() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("postroom.toml");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    std::fs::write(
+        dir.path().join("before.sieve"),
+        "if true { fileinto \"Junk\"; }\n",
+    )
+    .unwrap();
+    let text = MINIMAL
+        .replace("/var/vmail", "vmail")
+        .replace("0.0.0.0:25", "127.0.0.1:2525");
+    std::fs::write(
+        &path,
+        format!(
+            "{text}\n[spam]\nenabled = true\naddress = \"127.0.0.1:{port}\"\n\
+             [sieve]\nbefore = \"before.sieve\"\n"
+        ),
+    )
+    .unwrap();
+    let report = check::check(&path).await;
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("sieve.before:")),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("rspamd (milter) is not reachable")
+                && w.contains("fail_open = true")),
+        "{report:#?}"
     );
 }

@@ -36,7 +36,7 @@ use tracing::{error, info, warn};
 use super::hops::{HopCounter, MAX_HOPS};
 use super::{
     Delivery, Destinations, Envelope, Resolver, SpoolWriter, Spooled, StoreFailure, Trace,
-    distinct_mailboxes, received_header,
+    distinct_addressees, received_header,
 };
 use crate::directory::{Directory, LocalUser};
 use crate::outbound::OutboundRecipient;
@@ -277,16 +277,16 @@ impl<R: Resolver> Dispatcher<R> {
         if !queued.is_empty() {
             self.enqueue(envelope, message, queued).await?;
         }
-        let mailboxes = distinct_mailboxes(&local);
+        let addressees = distinct_addressees(&envelope.recipients, &local);
         let stored = self
             .delivery
-            .store_copies(envelope, &mailboxes, &message.body, Trace::Received)
+            .store_for(envelope, &addressees, &message.body, Trace::Received)
             .await;
-        let failed: Vec<&LocalUser> = mailboxes
+        let failed: Vec<&LocalUser> = addressees
             .iter()
             .zip(&stored)
             .filter(|(_, result)| result.is_err())
-            .map(|(mailbox, _)| mailbox)
+            .map(|(addressee, _)| &addressee.mailbox)
             .collect();
         if failed.is_empty() {
             return Ok(());

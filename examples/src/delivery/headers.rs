@@ -61,39 +61,11 @@ fn received(envelope: &Envelope, hostname: &str) -> String {
     h
 }
 
-/// `Thu, 13 Feb 2025 09:05:00 +0000` (RFC 5322 section 3.3), in UTC.
+/// `Thu, 13 Feb 2025 09:05:00 +0000` (RFC 5322 section 3.3), in UTC: the one date
+/// writer of trace headers, DSNs, vacation replies and queue listings.
 pub(crate) fn rfc5322_date(time: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = secs / 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let rem = secs % 86_400;
-    format!(
-        "{}, {day} {} {year} {:02}:{:02}:{:02} +0000",
-        DAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize],
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01: (year, month, day).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    // Eras of 400 years (146097 days) starting on 0000-03-01.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    mail_parser::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(i64::MAX)).to_rfc822()
 }
 
 #[cfg(test)]

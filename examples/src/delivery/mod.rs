@@ -10,8 +10,11 @@
 //!   domains go to the outbound queue ([`dispatch`]).
 //! - [`Delivery::spool`] gives a [`SpoolWriter`] for the body as it streams in.
 //! - [`Delivery::deliver`] stores the spooled body once per distinct mailbox (an alias
-//!   and its target in one transaction get one copy), each copy prefixed with its own
-//!   trace headers and fsynced by the maildir crate before it returns. Each mailbox gets
+//!   and its target in one transaction get one copy), after the [`Filter`] (Sieve,
+//!   [`crate::filter::sieve`]) decided where: the folders to store into with their
+//!   flags and keywords (none: discarded), addresses to redirect to and a vacation
+//!   reply, both for the outbound queue ([`actions`]). Each copy is prefixed with its
+//!   own trace headers and fsynced by the maildir crate before it returns. Each mailbox gets
 //!   its own copy of the spool file, rather than hard links to one file: mailboxes may
 //!   live on different filesystems, each copy carries its own `Delivered-To`, and the
 //!   maildir crate's delivery (quota check, uidlist, fsync of file and directory) stays
@@ -22,6 +25,7 @@
 //! - [`transport`] lets the outbound queue deliver into local mailboxes the same way
 //!   (bounces to local senders, retries of failed local copies).
 
+mod actions;
 pub(crate) mod dispatch;
 mod headers;
 mod hops;
@@ -43,9 +47,13 @@ use tokio::sync::Semaphore;
 use tracing::{error, info, warn};
 
 use crate::directory::{AddressError, Directory, DirectoryError, LocalUser, Resolution};
+use crate::filter::SieveDecision;
+use crate::filter::sieve::FolderCopy;
+use crate::queue::Queue;
 
-pub(crate) use headers::received_header;
+pub(crate) use headers::{received_header, rfc5322_date};
 pub(crate) use spool::{SpoolWriter, Spooled};
+pub(crate) use store::SPECIAL_FOLDERS;
 
 /// Most Maildir stores (fsync-heavy) running at once.
 pub(crate) const STORE_CONCURRENCY: usize = 8;
@@ -81,41 +89,49 @@ impl Resolver for Directory {
     }
 }
 
-/// Where the filter stage puts a message for one mailbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub(crate) enum Verdict {
-    /// Store into this folder (`INBOX`, `Junk`, ...).
-    Folder(String),
-}
-
 /// A boxed future, so filters can be chosen at run time.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// The filter stage between resolution and storage (spam checks and Sieve plug in here).
+/// The filter stage between resolution and storage, per mailbox: Sieve in the server
+/// ([`SieveFilter`](crate::filter::SieveFilter)). (The spam check runs earlier, once
+/// per message, at the end of DATA: see [`crate::mx`].)
 pub(crate) trait Filter: Send + Sync {
-    /// Decides where the message goes for `mailbox`.
+    /// Decides what happens to the message for `mailbox`, delivered because of the
+    /// envelope recipient `recipient` (an alias of it, or its own address).
     fn decide<'a>(
         &'a self,
         envelope: &'a Envelope,
+        recipient: &'a str,
         mailbox: &'a LocalUser,
         body: &'a Spooled,
-    ) -> BoxFuture<'a, Verdict>;
+    ) -> BoxFuture<'a, SieveDecision>;
 }
 
-/// The filter until spam checks and Sieve exist: everything goes to INBOX.
+/// No filtering: everything goes to INBOX (tests of the other stages).
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct InboxOnly;
 
+#[cfg(test)]
 impl Filter for InboxOnly {
     fn decide<'a>(
         &'a self,
         _envelope: &'a Envelope,
+        _recipient: &'a str,
         _mailbox: &'a LocalUser,
         _body: &'a Spooled,
-    ) -> BoxFuture<'a, Verdict> {
-        Box::pin(async { Verdict::Folder(maildir::INBOX.to_owned()) })
+    ) -> BoxFuture<'a, SieveDecision> {
+        Box::pin(async { SieveDecision::inbox() })
     }
+}
+
+/// One mailbox to store into, and the envelope recipient it is delivered for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Addressee {
+    /// The mailbox.
+    pub(crate) mailbox: LocalUser,
+    /// The recipient address that led to it (what Sieve's `envelope :to` sees).
+    pub(crate) recipient: String,
 }
 
 /// What is known about a message besides its body.
@@ -181,6 +197,8 @@ pub(crate) struct Delivery<R = Directory> {
     hostname: String,
     spool_dir: PathBuf,
     slots: Semaphore,
+    /// Where redirects and vacation replies go; without it they are not sent.
+    outbox: Option<Arc<Queue>>,
 }
 
 impl<R: Resolver> Delivery<R> {
@@ -197,7 +215,16 @@ impl<R: Resolver> Delivery<R> {
             hostname: hostname.into(),
             spool_dir,
             slots: Semaphore::new(STORE_CONCURRENCY),
+            outbox: None,
         }
+    }
+
+    /// Sends Sieve redirects and vacation replies through `queue`. Without one, a
+    /// redirect is logged and the message kept in INBOX instead, and vacation replies
+    /// are dropped (logged).
+    pub(crate) fn with_outbox(mut self, queue: Arc<Queue>) -> Self {
+        self.outbox = Some(queue);
+        self
     }
 
     /// The server's host name (greeting, `Received`).
@@ -319,12 +346,12 @@ impl<R: Resolver> Delivery<R> {
         if all_or_nothing && let Err(failure) = self.check_quota(mailboxes, body.len()).await {
             return vec![Err(failure); mailboxes.len()];
         }
-        let distinct = distinct_mailboxes(mailboxes);
+        let distinct = distinct_addressees(&envelope.recipients, mailboxes);
         let stored = self
-            .store_copies(envelope, &distinct, body, Trace::Received)
+            .store_for(envelope, &distinct, body, Trace::Received)
             .await;
         let results: Vec<(&LocalUser, Result<(), StoreFailure>)> =
-            distinct.iter().zip(stored).collect();
+            distinct.iter().map(|a| &a.mailbox).zip(stored).collect();
         mailboxes
             .iter()
             .map(|targets| {
@@ -343,7 +370,8 @@ impl<R: Resolver> Delivery<R> {
     }
 
     /// Stores one copy in each of `mailboxes` (which should be distinct), with the
-    /// `trace` headers; one result per mailbox.
+    /// `trace` headers; one result per mailbox. The recipient each is delivered for is
+    /// the envelope recipient with the mailbox's address, or else that address.
     pub(crate) async fn store_copies(
         &self,
         envelope: &Envelope,
@@ -351,37 +379,113 @@ impl<R: Resolver> Delivery<R> {
         body: &Spooled,
         trace: Trace,
     ) -> Vec<Result<(), StoreFailure>> {
-        let mut results = Vec::with_capacity(mailboxes.len());
-        for mailbox in mailboxes {
-            results.push(self.store_one(envelope, mailbox, body, trace).await);
+        let addressees: Vec<Addressee> = mailboxes
+            .iter()
+            .map(|mailbox| {
+                let recipient = envelope
+                    .recipients
+                    .iter()
+                    .find(|r| r.eq_ignore_ascii_case(&mailbox.email))
+                    .unwrap_or(&mailbox.email);
+                Addressee {
+                    mailbox: mailbox.clone(),
+                    recipient: recipient.clone(),
+                }
+            })
+            .collect();
+        self.store_for(envelope, &addressees, body, trace).await
+    }
+
+    /// Filters and stores the message for each of `addressees` (distinct mailboxes);
+    /// one result per addressee.
+    pub(crate) async fn store_for(
+        &self,
+        envelope: &Envelope,
+        addressees: &[Addressee],
+        body: &Spooled,
+        trace: Trace,
+    ) -> Vec<Result<(), StoreFailure>> {
+        let mut results = Vec::with_capacity(addressees.len());
+        for addressee in addressees {
+            results.push(self.store_one(envelope, addressee, body, trace).await);
         }
         results
     }
 
-    /// Filters and stores one copy.
+    /// Filters and stores for one mailbox: the redirects are queued first (if that
+    /// fails nothing is stored, so the retry repeats nothing), the vacation reply
+    /// queued, then each copy stored. A copy that fails fails the mailbox; the copies
+    /// stored before it arrive again on the retry (a duplicate, never a loss).
     async fn store_one(
         &self,
         envelope: &Envelope,
-        mailbox: &LocalUser,
+        addressee: &Addressee,
         body: &Spooled,
         trace: Trace,
     ) -> Result<(), StoreFailure> {
-        let Verdict::Folder(folder) = self.filter.decide(envelope, mailbox, body).await;
+        let mailbox = &addressee.mailbox;
+        let decision = self
+            .filter
+            .decide(envelope, &addressee.recipient, mailbox, body)
+            .await;
+        let mut stores = decision.stores;
+        if !decision.redirects.is_empty() {
+            match self
+                .redirect(envelope, addressee, body, &decision.redirects)
+                .await
+            {
+                Ok(()) => {}
+                Err(actions::RedirectFailure::Queue) => return Err(StoreFailure::Temporary),
+                Err(actions::RedirectFailure::NotSent) => {
+                    // RFC 5228 section 2.10.6: an action that cannot be carried out
+                    // leaves the implicit keep.
+                    if !stores.iter().any(|c| maildir::is_inbox(&c.folder)) {
+                        stores.push(FolderCopy::new(maildir::INBOX, false));
+                    }
+                }
+            }
+        }
+        if let Some(reply) = decision.vacation {
+            self.send_vacation(envelope, addressee, reply).await;
+        }
+        if stores.is_empty() {
+            info!(
+                "discarded: session={} to=<{}> (sieve)",
+                envelope.id, mailbox.email
+            );
+            return Ok(());
+        }
         let prefix = match trace {
             Trace::Received => headers::trace_headers(envelope, &self.hostname, &mailbox.email),
             Trace::DeliveryOnly => headers::delivery_headers(envelope, &mailbox.email),
         };
+        for copy in stores {
+            self.store_copy(envelope, mailbox, copy, prefix.clone(), body)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Stores one copy, fsynced.
+    async fn store_copy(
+        &self,
+        envelope: &Envelope,
+        mailbox: &LocalUser,
+        copy: FolderCopy,
+        prefix: Vec<u8>,
+        body: &Spooled,
+    ) -> Result<(), StoreFailure> {
         let Ok(_slot) = self.slots.acquire().await else {
             return Err(StoreFailure::Temporary);
         };
-        let (job_mailbox, job_folder, job_body) = (mailbox.clone(), folder.clone(), body.clone());
+        let (job_mailbox, job_body) = (mailbox.clone(), body.clone());
         let stored = tokio::task::spawn_blocking(move || {
-            store::deliver(&job_mailbox, &job_folder, prefix, &job_body)
+            store::deliver(&job_mailbox, &copy, prefix, &job_body)
         })
         .await;
         let (id, user) = (&envelope.id, &mailbox.email);
         match stored {
-            Ok(Ok(delivered)) => {
+            Ok(Ok((delivered, folder))) => {
                 info!(
                     "delivered: session={id} to=<{user}> folder={folder} uid={} size={}",
                     delivered.uid, delivered.size
@@ -419,6 +523,31 @@ pub(crate) fn distinct_mailboxes(mailboxes: &[Vec<LocalUser>]) -> Vec<LocalUser>
     for mailbox in mailboxes.iter().flatten() {
         if !distinct.iter().any(|m| m.maildir == mailbox.maildir) {
             distinct.push(mailbox.clone());
+        }
+    }
+    distinct
+}
+
+/// Every mailbox once, in first-seen order, with the first recipient (of `recipients`,
+/// parallel to `mailboxes`) that led to it.
+pub(crate) fn distinct_addressees(
+    recipients: &[String],
+    mailboxes: &[Vec<LocalUser>],
+) -> Vec<Addressee> {
+    let mut distinct: Vec<Addressee> = Vec::new();
+    for (at, targets) in mailboxes.iter().enumerate() {
+        for mailbox in targets {
+            if distinct
+                .iter()
+                .any(|a| a.mailbox.maildir == mailbox.maildir)
+            {
+                continue;
+            }
+            let recipient = recipients.get(at).unwrap_or(&mailbox.email);
+            distinct.push(Addressee {
+                mailbox: mailbox.clone(),
+                recipient: recipient.clone(),
+            });
         }
     }
     distinct

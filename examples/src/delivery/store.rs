@@ -2,10 +2,11 @@
 //! creating it with the special-use folders on first delivery, keeping its Maildir++
 //! quota in line with the directory, and delivering with fsync.
 
-use maildir::{DeliveryOptions, Error, Maildir, QuotaLimits, is_inbox};
+use maildir::{Error, INBOX, Maildir, QuotaLimits, is_inbox};
 
 use super::spool::Spooled;
 use crate::directory::LocalUser as Target;
+use crate::filter::sieve::FolderCopy;
 
 /// The folders every new mailbox gets, subscribed (RFC 6154 special uses).
 pub(crate) const SPECIAL_FOLDERS: [&str; 4] = ["Sent", "Drafts", "Junk", "Trash"];
@@ -79,34 +80,46 @@ pub(crate) fn would_exceed(target: &Target, size: u64) -> Result<bool, Error> {
     Ok(used.saturating_add(size.max(1)) > limit)
 }
 
-/// Delivers `prefix` + the spooled body into `folder` of the target's Maildir, fsynced
-/// before it returns. A folder the filter names that does not exist is created.
+/// Delivers `prefix` + the spooled body as `copy` says (folder, flags, keywords),
+/// fsynced before it returns; the folder it went to. A folder that does not exist is
+/// created when `copy.create` is set; otherwise (it was deleted since the filter looked)
+/// the message goes to INBOX rather than nowhere.
 pub(crate) fn deliver(
     target: &Target,
-    folder: &str,
+    copy: &FolderCopy,
     prefix: Vec<u8>,
     body: &Spooled,
-) -> Result<maildir::Delivered, Error> {
+) -> Result<(maildir::Delivered, String), Error> {
     let store = open(target)?;
-    let mailbox = if is_inbox(folder) {
-        store.inbox()?
+    let mailbox = if is_inbox(&copy.folder) {
+        None
     } else {
-        match store.folder(folder) {
-            Err(Error::FolderNotFound { .. }) => match store.create_folder(folder) {
-                Err(Error::FolderExists { .. }) => store.folder(folder)?,
-                other => other?,
-            },
-            other => other?,
+        match store.folder(&copy.folder) {
+            Err(Error::FolderNotFound { .. }) if copy.create => {
+                match store.create_folder(&copy.folder) {
+                    Err(Error::FolderExists { .. }) => Some(store.folder(&copy.folder)?),
+                    other => Some(other?),
+                }
+            }
+            Err(Error::FolderNotFound { .. }) => {
+                tracing::info!(
+                    "folder {:?} of {} is gone; delivering into INBOX",
+                    copy.folder,
+                    target.email
+                );
+                None
+            }
+            other => Some(other?),
         }
     };
-    let options = DeliveryOptions {
-        fsync: true,
-        ..DeliveryOptions::default()
+    let (mailbox, folder) = match mailbox {
+        Some(mailbox) => (mailbox, copy.folder.clone()),
+        None => (store.inbox()?, INBOX.to_owned()),
     };
-    let delivered = mailbox.deliver(body.reader(prefix), &options)?;
+    let delivered = mailbox.deliver(body.reader(prefix), &copy.delivery_options())?;
     // IMAP sessions watching this folder (IDLE) report the new message at once.
     crate::imap::mailbox::notify_changed(mailbox.path());
-    Ok(delivered)
+    Ok((delivered, folder))
 }
 
 #[cfg(test)]
@@ -135,8 +148,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = target(dir.path(), None);
         let body = spooled(dir.path(), b"Subject: hi\r\n\r\nHello\r\n").await;
-        let d = deliver(&t, "INBOX", b"X-Trace: 1\r\n".to_vec(), &body).unwrap();
-        assert_eq!(d.uid, 1);
+        let d = deliver(
+            &t,
+            &FolderCopy::new("INBOX", true),
+            b"X-Trace: 1\r\n".to_vec(),
+            &body,
+        )
+        .unwrap();
+        assert_eq!(d.0.uid, 1);
+        assert_eq!(d.1, "INBOX");
         let store = Maildir::open(&t.maildir).unwrap();
         let mut subscribed = store.subscriptions().unwrap();
         subscribed.sort();
@@ -154,7 +174,13 @@ mod tests {
             .unwrap();
         assert_eq!(text, "X-Trace: 1\r\nSubject: hi\r\n\r\nHello\r\n");
         // A second delivery reuses the Maildir.
-        assert_eq!(deliver(&t, "INBOX", Vec::new(), &body).unwrap().uid, 2);
+        assert_eq!(
+            deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body)
+                .unwrap()
+                .0
+                .uid,
+            2
+        );
     }
 
     #[tokio::test]
@@ -164,18 +190,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = target(dir.path(), None);
         let body = spooled(dir.path(), b"Subject: hi\r\n\r\nHello\r\n").await;
-        deliver(&t, "INBOX", Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
         let store = UserStore::open(&t.maildir, None).unwrap();
         let inbox = Selected::open(&store, "INBOX", true).unwrap();
         let junk = Selected::open(&store, "Junk", true).unwrap();
         let (inbox_rx, mut junk_rx) = (inbox.watch(), junk.watch());
 
-        deliver(&t, "Junk", Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("Junk", true), Vec::new(), &body).unwrap();
         assert!(junk_rx.has_changed().unwrap());
         assert!(!inbox_rx.has_changed().unwrap());
         junk_rx.mark_unchanged();
 
-        deliver(&t, "INBOX", Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
         assert!(inbox_rx.has_changed().unwrap());
         assert!(!junk_rx.has_changed().unwrap());
     }
@@ -185,7 +211,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = target(dir.path(), None);
         let body = spooled(dir.path(), b"x\r\n").await;
-        deliver(&t, "Lists.rust", Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("Lists.rust", true), Vec::new(), &body).unwrap();
         let store = Maildir::open(&t.maildir).unwrap();
         assert_eq!(
             store
@@ -200,20 +226,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn flags_keywords_and_a_vanished_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = target(dir.path(), None);
+        let body = spooled(dir.path(), b"x\r\n").await;
+        let mut copy = FolderCopy::new("Lists", false);
+        // Without `create`, a folder that is not there means INBOX.
+        let (_, folder) = deliver(&t, &copy, Vec::new(), &body).unwrap();
+        assert_eq!(folder, "INBOX");
+        copy.create = true;
+        copy.flags.insert(maildir::Flag::Seen);
+        copy.keywords.push("$Label1".to_owned());
+        let (delivered, folder) = deliver(&t, &copy, Vec::new(), &body).unwrap();
+        assert_eq!(folder, "Lists");
+        let store = Maildir::open(&t.maildir).unwrap();
+        let view = store.folder("Lists").unwrap().sync().unwrap();
+        let message = view
+            .messages
+            .iter()
+            .find(|m| m.uid == delivered.uid)
+            .unwrap();
+        assert!(message.flags.contains(maildir::Flag::Seen), "{message:?}");
+        assert_eq!(message.keywords, ["$Label1"]);
+    }
+
+    #[tokio::test]
     async fn quota_is_enforced_before_and_at_delivery() {
         let dir = tempfile::tempdir().unwrap();
         let t = target(dir.path(), Some(100));
         assert!(!would_exceed(&t, 60).unwrap());
         assert!(would_exceed(&t, 101).unwrap());
         let body = spooled(dir.path(), &[b'a'; 60]).await;
-        deliver(&t, "INBOX", Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
         assert!(would_exceed(&t, 60).unwrap());
         assert!(!would_exceed(&t, 30).unwrap());
-        let error = deliver(&t, "INBOX", Vec::new(), &body).unwrap_err();
+        let error = deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap_err();
         assert!(matches!(error, Error::QuotaExceeded { .. }), "{error}");
         // Raising the quota in the directory lifts the limit.
         let raised = target(dir.path(), Some(1000));
         assert!(!would_exceed(&raised, 60).unwrap());
-        deliver(&raised, "INBOX", Vec::new(), &body).unwrap();
+        deliver(&raised, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
     }
 }

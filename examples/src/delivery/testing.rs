@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::dispatch::Dispatcher;
-use super::{Delivery, InboxOnly, Resolver};
+use super::{BoxFuture, Delivery, Envelope, Filter, InboxOnly, Resolver, Spooled};
 use crate::directory::{DirectoryError, LocalUser, Resolution};
+use crate::filter::SieveDecision;
 use crate::queue::{Queue, QueueConfig};
 
 /// Resolves from a table; every address of `example.test` not in the table is caught
@@ -48,9 +49,48 @@ pub(crate) fn user(vmail: &Path, name: &str, quota: Option<u64>) -> LocalUser {
     }
 }
 
+/// A filter that always decides the same, and remembers what it was asked.
+pub(crate) struct Fixed {
+    decision: SieveDecision,
+    /// `recipient mailbox-address` per decision, in order.
+    pub(crate) asked: Mutex<Vec<String>>,
+}
+
+impl Fixed {
+    /// A filter deciding `decision` for every mailbox.
+    pub(crate) fn new(decision: SieveDecision) -> Arc<Self> {
+        Arc::new(Self {
+            decision,
+            asked: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+impl Filter for Fixed {
+    fn decide<'a>(
+        &'a self,
+        _envelope: &'a Envelope,
+        recipient: &'a str,
+        mailbox: &'a LocalUser,
+        _body: &'a Spooled,
+    ) -> BoxFuture<'a, SieveDecision> {
+        self.asked
+            .lock()
+            .unwrap()
+            .push(format!("{recipient} {}", mailbox.email));
+        let decision = self.decision.clone();
+        Box::pin(async move { decision })
+    }
+}
+
 /// A delivery for `pat`, `team` (an alias of pat), `full` (quota 10 bytes), `nobody`
 /// (unknown) and `fwd` (pat and an off-site address), all `@example.test`.
 pub(crate) fn delivery(vmail: &Path) -> Delivery<Table> {
+    delivery_with(vmail, Arc::new(InboxOnly))
+}
+
+/// [`delivery`] through `filter`.
+pub(crate) fn delivery_with(vmail: &Path, filter: Arc<dyn Filter>) -> Delivery<Table> {
     let pat = user(vmail, "pat", None);
     let full = user(vmail, "full", Some(10));
     let found = |local: Vec<LocalUser>| Resolution::Found {
@@ -74,12 +114,7 @@ pub(crate) fn delivery(vmail: &Path) -> Delivery<Table> {
         entries,
         asked: Mutex::new(Vec::new()),
     };
-    Delivery::new(
-        table,
-        Arc::new(InboxOnly),
-        "mx.example.test",
-        vmail.to_owned(),
-    )
+    Delivery::new(table, filter, "mx.example.test", vmail.to_owned())
 }
 
 /// A queue in `<dir>/queue`.

@@ -13,24 +13,11 @@
 //! Both read the spooled message from the spool file, in chunks, on the blocking pool
 //! ([`message`]).
 
-#![allow(
-    dead_code,
-    reason = "not yet called by delivery, the MX/LMTP end of data or the config (issue 9)"
-)]
-
 pub(crate) mod message;
 pub(crate) mod sieve;
 pub(crate) mod spam;
 
-#[allow(
-    unused_imports,
-    reason = "used once delivery calls the filter stage (issue 9)"
-)]
 pub(crate) use self::sieve::{SieveConfig, SieveDecision, SieveFilter};
-#[allow(
-    unused_imports,
-    reason = "used once delivery calls the filter stage (issue 9)"
-)]
 pub(crate) use self::spam::{SpamCheck, SpamConfig, SpamDecision};
 
 #[cfg(test)]

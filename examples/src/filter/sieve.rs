@@ -44,13 +44,13 @@ use std::hash::{Hash, Hasher};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::sieve::{Action, Environment, Extension, MessageContext, Outcome, Script};
 use serde::Deserialize;
 use tracing::{error, info, warn};
 
-use crate::delivery::{Envelope, Spooled};
+use crate::delivery::{BoxFuture, Envelope, Filter, Spooled, rfc5322_date};
 use crate::directory::LocalUser;
 use crate::filter::message::{MAX_HEADER_SECTION, split_header_section};
 use crate::logging::sanitize;
@@ -147,13 +147,18 @@ pub(crate) struct FolderCopy {
 }
 
 impl FolderCopy {
-    fn inbox() -> Self {
+    /// A copy into `folder` without flags.
+    pub(crate) fn new(folder: impl Into<String>, create: bool) -> Self {
         Self {
-            folder: maildir::INBOX.to_owned(),
-            create: false,
+            folder: folder.into(),
+            create,
             flags: maildir::Flags::empty(),
             keywords: Vec::new(),
         }
+    }
+
+    fn inbox() -> Self {
+        Self::new(maildir::INBOX, false)
     }
 
     /// The maildir crate's options for this copy (fsynced, with the flags).
@@ -186,6 +191,7 @@ impl SieveDecision {
     }
 
     /// Whether nothing is stored for this mailbox.
+    #[cfg(test)]
     pub(crate) fn is_discarded(&self) -> bool {
         self.stores.is_empty()
     }
@@ -486,7 +492,10 @@ impl SieveFilter {
                 }
                 Action::Discard => {}
                 Action::Vacation(response) => {
-                    let message = response.to_message(&rfc5322_date(now), &self.message_id(now));
+                    let message = response.to_message(
+                        &rfc5322_date(UNIX_EPOCH + Duration::from_secs(now)),
+                        &self.message_id(now),
+                    );
                     decision.vacation = Some(VacationReply {
                         to: response.to,
                         message,
@@ -507,6 +516,18 @@ impl SieveFilter {
     fn message_id(&self, now: u64) -> String {
         let random = getrandom::u64().unwrap_or(now.rotate_left(17));
         format!("<{now:x}.{random:016x}.vacation@{}>", self.inner.hostname)
+    }
+}
+
+impl Filter for SieveFilter {
+    fn decide<'a>(
+        &'a self,
+        envelope: &'a Envelope,
+        recipient: &'a str,
+        mailbox: &'a LocalUser,
+        body: &'a Spooled,
+    ) -> BoxFuture<'a, SieveDecision> {
+        Box::pin(Self::decide(self, envelope, recipient, mailbox, body))
     }
 }
 
@@ -595,11 +616,6 @@ fn read_message(body: &Spooled, whole: bool) -> io::Result<Vec<u8>> {
         .collect();
     head.extend_from_slice(&section.separator);
     Ok(head)
-}
-
-/// An RFC 5322 date for `secs` (Unix time, UTC).
-fn rfc5322_date(secs: u64) -> String {
-    mail_parser::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(i64::MAX)).to_rfc822()
 }
 
 fn log_decision(delivery: &Request<'_>, decision: &SieveDecision) {

@@ -10,10 +10,12 @@ use tracing::{info, warn};
 
 use super::{ConnectionLimits, Endpoint, Limiter, Listener, Shared, accept_loop};
 use crate::config::{Config, ListenAddr};
+use crate::delivery::Delivery;
 use crate::delivery::dispatch::Dispatcher;
 use crate::delivery::transport::LocalTransport;
-use crate::delivery::{Delivery, InboxOnly};
 use crate::directory::{Directory, DirectoryError};
+use crate::filter::sieve::SieveSetupError;
+use crate::filter::{SieveFilter, SpamCheck};
 use crate::mx::{Flavor, SmtpService, smtp_config};
 use crate::outbound::{SmtpTransport, Transport};
 use crate::queue::{Queue, QueueError};
@@ -34,6 +36,9 @@ pub(crate) enum ServeError {
     /// The outbound queue could not be opened.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The global Sieve script is missing or does not compile.
+    #[error(transparent)]
+    Sieve(#[from] SieveSetupError),
     /// A listener could not be bound.
     #[error("cannot listen on {endpoint} ({service}): {source}")]
     Bind {
@@ -89,13 +94,17 @@ pub(crate) async fn serve_until(
         }
         None => None,
     };
-    let delivery = Arc::new(Delivery::new(
-        directory.clone(),
-        Arc::new(InboxOnly),
-        config.hostname.clone(),
-        std::env::temp_dir(),
-    ));
     let queue = open_queue(config).await?;
+    let sieve = SieveFilter::new(config.sieve.clone(), config.hostname.clone())?;
+    let delivery = Arc::new(
+        Delivery::new(
+            directory.clone(),
+            Arc::new(sieve),
+            config.hostname.clone(),
+            std::env::temp_dir(),
+        )
+        .with_outbox(Arc::clone(&queue)),
+    );
     let dispatcher = Arc::new(Dispatcher::new(Arc::clone(&delivery), Arc::clone(&queue)));
     let limiter = Limiter::new(ConnectionLimits {
         total: config.limits.connections,
@@ -110,12 +119,31 @@ pub(crate) async fn serve_until(
 
     start_queue(config, &directory, &delivery, &queue, &shared)?;
 
-    let mx = Arc::new(SmtpService::new(
+    // Inbound mail only: authenticated submission is not spam-checked.
+    let spam = Arc::new(SpamCheck::new(config.spam.clone(), config.hostname.clone()));
+    if config.spam.enabled {
+        info!(
+            "spam check: rspamd over {} at {} (fail_open = {})",
+            config.spam.backend.name(),
+            config.spam.address(),
+            config.spam.fail_open
+        );
+    }
+    let mx = SmtpService::new(
         Flavor::Mx,
         smtp_config(config, Flavor::Mx),
         Arc::clone(&dispatcher),
-    ));
-    let lmtp = Arc::new(crate::lmtp::service(config, Arc::clone(&dispatcher)));
+    );
+    let lmtp = crate::lmtp::service(config, Arc::clone(&dispatcher));
+    let (mx, lmtp) = if config.spam.enabled {
+        (
+            mx.with_spam_check(Arc::clone(&spam)),
+            lmtp.with_spam_check(spam),
+        )
+    } else {
+        (mx, lmtp)
+    };
+    let (mx, lmtp) = (Arc::new(mx), Arc::new(lmtp));
     let submission = Arc::new(crate::submission::SubmissionService::new(
         config,
         directory.clone(),

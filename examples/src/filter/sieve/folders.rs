@@ -6,9 +6,7 @@ use std::path::Path;
 use ::sieve::MailboxLookup;
 use maildir::{Error, Flag, Flags, Maildir, SEPARATOR, is_inbox};
 
-/// The folders the first delivery into a Maildir creates (delivery's special-use
-/// folders): they count as existing before the Maildir does.
-const PROVISIONED: [&str; 4] = ["Sent", "Drafts", "Junk", "Trash"];
+use crate::delivery::SPECIAL_FOLDERS;
 
 /// Longest folder name in bytes.
 const MAX_NAME: usize = 255;
@@ -70,7 +68,8 @@ impl Folders {
         }
         match &self.store {
             Some(store) => store.folder(name).is_ok(),
-            None => PROVISIONED.contains(&name),
+            // The first delivery creates the special-use folders.
+            None => SPECIAL_FOLDERS.contains(&name),
         }
     }
 }

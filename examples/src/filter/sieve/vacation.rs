@@ -96,6 +96,7 @@ impl FileVacationStore {
     }
 
     /// How many responses are remembered.
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.lock().len()
     }

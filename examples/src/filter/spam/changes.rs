@@ -64,11 +64,6 @@ impl HeaderChanges {
         self.ops.is_empty()
     }
 
-    /// The changes in order.
-    pub(crate) fn ops(&self) -> &[HeaderOp] {
-        &self.ops
-    }
-
     /// Adds one change (an invalid field name is dropped with a log line).
     pub(crate) fn push(&mut self, op: HeaderOp) {
         let name = match &op {

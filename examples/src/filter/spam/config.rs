@@ -59,7 +59,9 @@ pub(crate) struct SpamConfig {
     /// When rspamd is slow, down or answers nonsense: accept the message (default),
     /// or answer `451 4.7.1` so the sender retries.
     pub(crate) fail_open: bool,
-    /// Also check mail from authenticated clients (default false).
+    /// Also check mail from authenticated clients (default false). Only where the check
+    /// runs: the MX and LMTP (which never see authenticated clients); the submission
+    /// service does not call it yet, and `check-config` warns about the key.
     pub(crate) check_submission: bool,
 }
 
