@@ -5,7 +5,7 @@
 
 use crate::delivery::BoxFuture;
 use crate::directory::{Directory, DirectoryError};
-use crate::outbound::{OutboundMessage, Outcome, Status, Transport};
+use crate::outbound::{OutboundMessage, Outcome, Progress, Status, Transport};
 
 /// Tells whether a domain is one of ours.
 pub(crate) trait LocalDomains: Send + Sync + 'static {
@@ -42,11 +42,12 @@ impl<D: LocalDomains, L: Transport, R: Transport> Transport for Router<D, L, R> 
         &'a self,
         domain: &'a str,
         messages: &'a [OutboundMessage<'a>],
-    ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
+        progress: Progress,
+    ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             match self.domains.is_local(domain).await {
-                Ok(true) => self.local.deliver(domain, messages).await,
-                Ok(false) => self.remote.deliver(domain, messages).await,
+                Ok(true) => self.local.deliver(domain, messages, progress).await,
+                Ok(false) => self.remote.deliver(domain, messages, progress).await,
                 Err(e) => {
                     tracing::warn!("routing {domain}: directory lookup failed: {e}");
                     let outcome = Outcome {
@@ -55,10 +56,9 @@ impl<D: LocalDomains, L: Transport, R: Transport> Transport for Router<D, L, R> 
                         remote: None,
                         diagnostic: format!("directory lookup failed for {domain}"),
                     };
-                    messages
-                        .iter()
-                        .map(|m| vec![outcome.clone(); m.recipients.len()])
-                        .collect()
+                    for (index, m) in messages.iter().enumerate() {
+                        progress.settle(index, vec![outcome.clone(); m.recipients.len()]);
+                    }
                 }
             }
         })
@@ -71,7 +71,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::outbound::OutboundRecipient;
+    use crate::outbound::{OutboundRecipient, deliver_all};
 
     /// Our domains: `example.org`; `broken.test` makes the directory fail.
     struct Domains;
@@ -112,7 +112,8 @@ mod tests {
             &'a self,
             domain: &'a str,
             messages: &'a [OutboundMessage<'a>],
-        ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
+            progress: Progress,
+        ) -> BoxFuture<'a, ()> {
             self.asked.lock().unwrap().push(domain.to_owned());
             let outcome = Outcome {
                 status: self.status,
@@ -120,11 +121,10 @@ mod tests {
                 remote: None,
                 diagnostic: String::new(),
             };
-            let all = messages
-                .iter()
-                .map(|m| vec![outcome.clone(); m.recipients.len()])
-                .collect();
-            Box::pin(async move { all })
+            for (index, m) in messages.iter().enumerate() {
+                progress.settle(index, vec![outcome.clone(); m.recipients.len()]);
+            }
+            Box::pin(async {})
         }
     }
 
@@ -148,7 +148,7 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        runtime.block_on(router.deliver(domain, std::slice::from_ref(&message)))
+        runtime.block_on(deliver_all(router, domain, std::slice::from_ref(&message)))
     }
 
     #[test]

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod postfix;
 pub mod rspamd;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};

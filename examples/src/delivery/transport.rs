@@ -23,7 +23,7 @@ use tracing::{info, warn};
 
 use super::{BoxFuture, Delivery, Destinations, Envelope, Refusal, Resolver, Spooled, Trace};
 use crate::directory::{Directory, LocalUser};
-use crate::outbound::{OutboundMessage, OutboundRecipient, Outcome, Status, Transport};
+use crate::outbound::{OutboundMessage, OutboundRecipient, Outcome, Progress, Status, Transport};
 use crate::queue::{NewMessage, Queue};
 
 /// Local delivery for the outbound queue.
@@ -194,13 +194,12 @@ impl<R: Resolver> Transport for LocalTransport<R> {
         &'a self,
         _domain: &'a str,
         messages: &'a [OutboundMessage<'a>],
-    ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
+        progress: Progress,
+    ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let mut outcomes = Vec::with_capacity(messages.len());
-            for message in messages {
-                outcomes.push(self.deliver_message(message).await);
+            for (index, message) in messages.iter().enumerate() {
+                progress.settle(index, self.deliver_message(message).await);
             }
-            outcomes
         })
     }
 }

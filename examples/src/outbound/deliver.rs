@@ -18,7 +18,7 @@ use tokio::time::timeout;
 use tracing::{debug, info, warn};
 
 use super::SmtpTransport;
-use super::job::{OutboundMessage, Outcome, Status};
+use super::job::{OutboundMessage, Outcome, Progress, Status};
 use super::outcome::{Failure, refusal, reply_line, transaction_outcomes};
 use super::route::{self, Credentials, Hop, Security};
 use super::session::{Io, Peer, Session, SessionError, StartTls};
@@ -57,14 +57,14 @@ impl SmtpTransport {
         &self,
         domain: &str,
         messages: &[OutboundMessage<'_>],
-    ) -> Vec<Vec<Outcome>> {
-        let mut work = Work::new(messages);
+        progress: Progress,
+    ) {
+        let mut work = Work::new(messages, progress);
         if !work.pending().is_empty()
             && let Err(failure) = self.try_hops(domain, &mut work).await
         {
             work.fail_pending(&failure);
         }
-        work.into_outcomes()
     }
 
     /// Tries the hops for `domain` until nothing is pending; the `Err` applies to what
@@ -635,19 +635,21 @@ fn is_addr_type(kind: &str) -> bool {
     !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// The progress of one `deliver` call.
+/// The progress of one `deliver` call; each settled message is reported at once.
 struct Work<'m> {
     prepared: Vec<Prepared<'m>>,
-    outcomes: Vec<Option<Vec<Outcome>>>,
+    settled: Vec<bool>,
+    progress: Progress,
     started: Instant,
 }
 
 impl<'m> Work<'m> {
     /// Messages whose envelope is unusable (or empty) are settled at once.
-    fn new(messages: &'m [OutboundMessage<'m>]) -> Self {
+    fn new(messages: &'m [OutboundMessage<'m>], progress: Progress) -> Self {
         let mut work = Self {
             prepared: messages.iter().map(Prepared::new).collect(),
-            outcomes: vec![None; messages.len()],
+            settled: vec![false; messages.len()],
+            progress,
             started: Instant::now(),
         };
         for index in 0..messages.len() {
@@ -665,12 +667,13 @@ impl<'m> Work<'m> {
 
     /// Indices of the messages still without outcomes.
     fn pending(&self) -> Vec<usize> {
-        (0..self.outcomes.len())
-            .filter(|&i| self.outcomes[i].is_none())
+        (0..self.settled.len())
+            .filter(|&i| !self.settled[i])
             .collect()
     }
 
-    /// Settles message `index` with the outcomes of its sendable recipients.
+    /// Settles message `index` with the outcomes of its sendable recipients, and
+    /// reports it to the queue.
     fn finish(&mut self, index: usize, sent: Vec<Outcome>) {
         let prepared = &self.prepared[index];
         let outcomes = prepared.merge(sent);
@@ -678,7 +681,8 @@ impl<'m> Work<'m> {
         for (recipient, outcome) in prepared.message.recipients.iter().zip(&outcomes) {
             log_outcome(prepared.message.id, &recipient.address, outcome, delay);
         }
-        self.outcomes[index] = Some(outcomes);
+        self.settled[index] = true;
+        self.progress.settle(index, outcomes);
     }
 
     /// Settles message `index` with the same failure for all its sendable recipients.
@@ -692,13 +696,6 @@ impl<'m> Work<'m> {
         for index in self.pending() {
             self.finish_all(index, failure);
         }
-    }
-
-    fn into_outcomes(self) -> Vec<Vec<Outcome>> {
-        self.outcomes
-            .into_iter()
-            .map(Option::unwrap_or_default)
-            .collect()
     }
 }
 

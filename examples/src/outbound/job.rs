@@ -1,11 +1,13 @@
 //! The contract between the outbound queue and whatever carries mail out of it: what
-//! the queue hands over ([`OutboundMessage`]) and what it gets back ([`Outcome`]).
+//! the queue hands over ([`OutboundMessage`]) and what it gets back ([`Outcome`]s, one
+//! message at a time through [`Progress`]).
 //! Plain data, so the queue can be tested with a fake [`Transport`] and the SMTP
 //! transport with a fake queue.
 
 use std::path::Path;
 
 use smtp_proto::types::{Notify, Ret};
+use tokio::sync::mpsc;
 
 use crate::delivery::BoxFuture;
 
@@ -71,15 +73,75 @@ pub(crate) struct Outcome {
     pub(crate) diagnostic: String,
 }
 
+/// The outcomes of one message of a [`Transport::deliver`] call: `index` into its
+/// `messages`, one [`Outcome`] per recipient in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settled {
+    /// Which message of the call.
+    pub(crate) index: usize,
+    /// One outcome per recipient of that message, in order.
+    pub(crate) outcomes: Vec<Outcome>,
+}
+
+/// Where a transport reports each message's outcomes the moment they are known (for
+/// SMTP: the reply after the data), before it goes on with the next message.
+///
+/// Why per message: the queue records each report durably (fsynced state file) while
+/// the transport carries on, so a crash in the middle of a call repeats only the
+/// messages whose replies arrived during the last state write, not every message the
+/// call had already sent. The queue reads the reports from the other end of a channel
+/// ([`Progress::channel`]); the call ends when the transport's future completes and
+/// drops its `Progress` (a transport must not keep it beyond that).
+#[derive(Debug)]
+pub(crate) struct Progress {
+    sender: mpsc::UnboundedSender<Settled>,
+}
+
+impl Progress {
+    /// A `Progress` for one call, and the receiver of its reports.
+    pub(crate) fn channel() -> (Self, mpsc::UnboundedReceiver<Settled>) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        (Self { sender }, receiver)
+    }
+
+    /// Reports message `index`. Report each message once: the queue ignores repeats
+    /// and defers the messages never reported.
+    pub(crate) fn settle(&self, index: usize, outcomes: Vec<Outcome>) {
+        // The receiver only goes away when the queue stops caring (shutdown).
+        let _ = self.sender.send(Settled { index, outcomes });
+    }
+}
+
 /// Carries queued mail to its next hop.
 pub(crate) trait Transport: Send + Sync + 'static {
     /// Tries to deliver `messages`, all addressed to recipients in `domain` (so one
-    /// connection may carry them all). Returns, for each message in order, one
-    /// [`Outcome`] per recipient in order. Never fails as a whole: problems become
-    /// `Deferred` or `Failed` outcomes.
+    /// connection may carry them all), reporting each message's outcomes to `progress`
+    /// as soon as they are known, in any order. Never fails as a whole: problems become
+    /// `Deferred` or `Failed` outcomes. A message left unreported is deferred.
     fn deliver<'a>(
         &'a self,
         domain: &'a str,
         messages: &'a [OutboundMessage<'a>],
-    ) -> BoxFuture<'a, Vec<Vec<Outcome>>>;
+        progress: Progress,
+    ) -> BoxFuture<'a, ()>;
+}
+
+/// Runs one [`Transport::deliver`] call and gathers its reports in message order (an
+/// empty list for an unreported message; the last report wins; reports out of range
+/// are dropped). For tests.
+#[cfg(test)]
+pub(crate) async fn deliver_all<T: Transport + ?Sized>(
+    transport: &T,
+    domain: &str,
+    messages: &[OutboundMessage<'_>],
+) -> Vec<Vec<Outcome>> {
+    let (progress, mut settled) = Progress::channel();
+    transport.deliver(domain, messages, progress).await;
+    let mut all = vec![Vec::new(); messages.len()];
+    while let Ok(Settled { index, outcomes }) = settled.try_recv() {
+        if let Some(slot) = all.get_mut(index) {
+            *slot = outcomes;
+        }
+    }
+    all
 }

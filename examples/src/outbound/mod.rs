@@ -7,7 +7,8 @@
 //! like Postfix's `smtp_tls_security_level = may`), and sends every message of the call
 //! over that one connection with the Sans-IO client of smtp-proto ([`session`]), which
 //! pipelines MAIL/RCPT/DATA when the peer offers PIPELINING. The body streams from the
-//! queue file in chunks. Each recipient gets an [`Outcome`] (delivered, deferred or
+//! queue file in chunks. Each message's outcomes are reported to the queue ([`Progress`])
+//! as soon as its reply arrives. Each recipient gets an [`Outcome`] (delivered, deferred or
 //! failed, with the RFC 3463 code and the remote reply) and one Postfix-style log line:
 //!
 //! ```text
@@ -28,8 +29,6 @@
 //! | 8-bit body, peer without 8BITMIME | failed 5.6.3 (no downgrade) |
 //! | UTF-8 envelope, peer without SMTPUTF8 | failed 5.6.7 |
 
-// Until the lead wires `SmtpTransport` into `serve` and the queue, only tests use it.
-
 mod config;
 mod deliver;
 mod dns;
@@ -48,7 +47,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub(crate) use config::OutboundConfig;
-pub(crate) use job::{OutboundMessage, OutboundRecipient, Outcome, Status, Transport};
+#[cfg(test)]
+pub(crate) use job::deliver_all;
+pub(crate) use job::{
+    OutboundMessage, OutboundRecipient, Outcome, Progress, Settled, Status, Transport,
+};
 
 use crate::delivery::BoxFuture;
 
@@ -117,7 +120,8 @@ impl Transport for SmtpTransport {
         &'a self,
         domain: &'a str,
         messages: &'a [OutboundMessage<'a>],
-    ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
-        Box::pin(self.deliver_domain(domain, messages))
+        progress: Progress,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(self.deliver_domain(domain, messages, progress))
     }
 }

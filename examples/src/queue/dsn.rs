@@ -15,6 +15,13 @@
 //! `Action` is `failed`, `delayed`, `delivered` (the transport reported success with no
 //! remote host: a local mailbox) or `relayed` (accepted by a remote host, which may or
 //! may not send DSNs of its own).
+//!
+//! For a message that was sent with `SMTPUTF8`, the DSN is a UTF-8 DSN (RFC 6533):
+//! `report-type=global-delivery-status` with a `message/global-delivery-status` part,
+//! whose `utf-8` addresses and remote replies may be raw UTF-8, and the original as
+//! `message/global` or `message/global-headers`. In a plain `message/delivery-status`
+//! every field stays US-ASCII: a UTF-8 address is written as `utf-8; ` with its
+//! non-ASCII characters as `\x{HHHH}` (RFC 6533 section 3, `utf-8-addr-xtext`).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -96,12 +103,7 @@ pub(crate) struct Report<'a> {
     pub(crate) retry_until: SystemTime,
 }
 
-/// An RFC 5322 date (UTC).
-// TODO(lead): use crate::delivery::headers::rfc5322_date once delivery re-exports it.
-pub(crate) fn date(time: SystemTime) -> String {
-    let secs = super::state::unix_secs(time);
-    mail_parser::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(i64::MAX)).to_rfc822()
-}
+pub(crate) use crate::delivery::rfc5322_date as date;
 
 /// Builds the DSN. The original sender must not be the null sender (never bounce a
 /// bounce); that is the caller's check.
@@ -112,8 +114,9 @@ pub(crate) fn build(report: &Report<'_>) -> io::Result<Dsn> {
     let boundary = boundary(&original.id, report.now);
     let mut human = String::with_capacity(1024);
     write_human_part(&mut human, report, returns_full);
+    let global = original.smtputf8;
     let mut status = String::with_capacity(1024);
-    write_status_part(&mut status, report);
+    write_status_part(&mut status, report, global);
     // 8-bit only when something in it is: then the DSN needs BODY=8BITMIME.
     let eight_bit = !human.is_ascii()
         || !status.is_ascii()
@@ -121,20 +124,32 @@ pub(crate) fn build(report: &Report<'_>) -> io::Result<Dsn> {
         || (returns_full && original.eight_bit);
     let encoding = |eight: bool| if eight { "8bit" } else { "7bit" };
     let mut head = String::with_capacity(4096);
-    write_top_headers(&mut head, report, &headers, &boundary, encoding(eight_bit));
+    let report_type = if global {
+        "global-delivery-status"
+    } else {
+        "delivery-status"
+    };
+    write_top_headers(
+        &mut head,
+        report,
+        &headers,
+        (&boundary, report_type),
+        encoding(eight_bit),
+    );
     let _ = write!(
         head,
         "This is a MIME-encapsulated message.\r\n\r\n--{boundary}\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\
          Content-Description: Notification\r\nContent-Transfer-Encoding: {}\r\n\r\n\
-         {human}\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\
+         {human}\r\n--{boundary}\r\nContent-Type: message/{report_type}\r\n\
          Content-Description: Delivery report\r\n\r\n{status}",
         encoding(!human.is_ascii())
     );
-    let (kind, description) = if returns_full {
-        ("message/rfc822", "Message")
-    } else {
-        ("text/rfc822-headers", "Message headers")
+    let (kind, description) = match (returns_full, global) {
+        (true, false) => ("message/rfc822", "Message"),
+        (true, true) => ("message/global", "Message"),
+        (false, false) => ("text/rfc822-headers", "Message headers"),
+        (false, true) => ("message/global-headers", "Message headers"),
     };
     let _ = write!(
         head,
@@ -228,7 +243,7 @@ fn write_top_headers(
     out: &mut String,
     report: &Report<'_>,
     headers: &[u8],
-    boundary: &str,
+    (boundary, report_type): (&str, &str),
     encoding: &str,
 ) {
     let host = report.hostname;
@@ -256,7 +271,7 @@ fn write_top_headers(
     let _ = write!(
         out,
         "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/report; report-type=delivery-status;\r\n\
+         Content-Type: multipart/report; report-type={report_type};\r\n\
          \tboundary=\"{boundary}\"\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n"
     );
 }
@@ -315,7 +330,9 @@ fn write_human_part(out: &mut String, report: &Report<'_>, returns_full: bool) {
     });
 }
 
-fn write_status_part(out: &mut String, report: &Report<'_>) {
+/// The `message/delivery-status` fields; `global`: those of
+/// `message/global-delivery-status`, where addresses and replies may be UTF-8.
+fn write_status_part(out: &mut String, report: &Report<'_>, global: bool) {
     let original = report.original;
     let _ = write!(out, "Reporting-MTA: dns; {}\r\n", report.hostname);
     let _ = write!(out, "X-Postroom-Queue-ID: {}\r\n", original.id);
@@ -330,7 +347,7 @@ fn write_status_part(out: &mut String, report: &Report<'_>) {
     for &(index, action) in report.recipients {
         if let Some(rcpt) = original.recipients.get(index) {
             out.push_str("\r\n");
-            write_recipient_fields(out, rcpt, action, report.retry_until);
+            write_recipient_fields(out, rcpt, action, report.retry_until, global);
         }
     }
 }
@@ -340,19 +357,20 @@ fn write_recipient_fields(
     rcpt: &RecipientState,
     action: Action,
     retry_until: SystemTime,
+    global: bool,
 ) {
     let _ = write!(
         out,
         "Final-Recipient: {}; {}\r\n",
         address_type(&rcpt.address),
-        field_value(&rcpt.address)
+        address_value(&rcpt.address, global)
     );
     if let (Some(kind), Some(address)) = (&rcpt.orcpt_type, &rcpt.orcpt) {
         let _ = write!(
             out,
             "Original-Recipient: {}; {}\r\n",
-            field_value(kind),
-            field_value(address)
+            ascii_value(kind),
+            address_value(address, global)
         );
     }
     let status = rcpt
@@ -371,11 +389,12 @@ fn write_recipient_fields(
         } else {
             "x-postroom"
         };
-        let _ = write!(
-            out,
-            "Diagnostic-Code: {kind}; {}\r\n",
+        let text = if global {
+            field_value(diagnostic)
+        } else {
             ascii_value(diagnostic)
-        );
+        };
+        let _ = write!(out, "Diagnostic-Code: {kind}; {text}\r\n");
     }
     if let Some(last) = rcpt.last_attempt {
         let _ = write!(out, "Last-Attempt-Date: {}\r\n", date(from_unix_secs(last)));
@@ -392,6 +411,24 @@ fn address_type(address: &str) -> &'static str {
     } else {
         "utf-8"
     }
+}
+
+/// An address for a report field: as it is (control characters removed) in a global
+/// report, else non-ASCII characters and the `\`, `+` and `=` of an address with any
+/// as `\x{HHHH}` (RFC 6533 `utf-8-addr-xtext`), so the field stays US-ASCII.
+fn address_value(address: &str, global: bool) -> String {
+    if global || address.is_ascii() {
+        return field_value(address);
+    }
+    let mut encoded = String::with_capacity(address.len() + 16);
+    for c in address.chars() {
+        if c.is_ascii_graphic() && !matches!(c, '\\' | '+' | '=') {
+            encoded.push(c);
+        } else if !c.is_control() && c != ' ' {
+            let _ = write!(encoded, "\\x{{{:X}}}", u32::from(c));
+        }
+    }
+    bounded(encoded)
 }
 
 /// `class.subject.detail` (RFC 3463).
@@ -570,6 +607,44 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("--\r\n"));
+    }
+
+    #[test]
+    fn a_smtputf8_message_gets_a_utf8_dsn_and_others_stay_ascii() {
+        let mut state = original(40, None);
+        state.recipients[0].address = "bøb+x@exämple.test".into();
+        state.recipients[0].diagnostic = Some("550 5.1.1 <bøb+x@exämple.test> unknown".into());
+        let content = "Subject: grüße\r\n\r\nbody\r\n".as_bytes();
+
+        let (plain, text) = render(&state, content);
+        assert!(!plain.message.smtputf8);
+        let status = text.split("message/delivery-status\r\n").nth(1).unwrap();
+        let status = status.split("\r\n--").next().unwrap();
+        assert!(status.is_ascii(), "{status}");
+        assert!(
+            status.contains("Final-Recipient: utf-8; b\\x{F8}b\\x{2B}x@ex\\x{E4}mple.test\r\n"),
+            "{status}"
+        );
+        assert!(status.contains("Diagnostic-Code: smtp; 550 5.1.1 <b?b+x@ex?mple.test> unknown"));
+
+        state.smtputf8 = true;
+        let (global, text) = render(&state, content);
+        assert!(global.message.smtputf8 && global.message.eight_bit);
+        assert!(
+            text.contains("report-type=global-delivery-status;"),
+            "{text}"
+        );
+        assert!(text.contains("Content-Type: message/global-delivery-status\r\n"));
+        assert!(text.contains("Final-Recipient: utf-8; bøb+x@exämple.test\r\n"));
+        assert!(text.contains("Diagnostic-Code: smtp; 550 5.1.1 <bøb+x@exämple.test> unknown"));
+        assert!(
+            text.contains("Content-Type: message/global-headers\r\n"),
+            "{text}"
+        );
+        assert!(!text.contains("message/delivery-status") && !text.contains("rfc822-headers"));
+        state.ret = Some(RetParam::Full);
+        let (_, text) = render(&state, content);
+        assert!(text.contains("Content-Type: message/global\r\n"), "{text}");
     }
 
     #[test]

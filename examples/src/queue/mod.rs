@@ -5,8 +5,10 @@
 //!   answers `250` (on-disk format and crash safety: [`store`]).
 //! - [`Queue::run`] delivers due recipients through a [`Transport`], one call per
 //!   destination domain, at most [`QueueConfig::concurrency`] domains at once, and
-//!   records each [`Outcome`](crate::outbound::Outcome) as soon as the call returns:
-//!   delivered is done, deferred is retried (`retry_initial` doubling up to `retry_max`,
+//!   records each message's [`Outcome`](crate::outbound::Outcome)s as soon as the
+//!   transport reports them (durably, while it sends the next message), so a crash
+//!   repeats only the messages whose replies came in during the last state write.
+//!   Delivered is done, deferred is retried (`retry_initial` doubling up to `retry_max`,
 //!   bounced after `give_up`), failed is bounced. Bounces and other DSNs ([`dsn`]) are
 //!   new queue messages from the null sender, delivered through the same transport.
 //! - `postroom queue list|show|flush|retry|delete` works on the queue directory from

@@ -1,5 +1,5 @@
 //! Delivering due recipients: claim them grouped by domain, hand each group to the
-//! transport, record the outcomes, send DSNs, and wait for the next due time, an
+//! transport, record each message's outcomes as soon as the transport reports them, send DSNs, and wait for the next due time, an
 //! enqueue or an admin request.
 
 use std::collections::{HashMap, HashSet};
@@ -11,7 +11,9 @@ use smtp_proto::types::Ret;
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
-use crate::outbound::{OutboundMessage, OutboundRecipient, Outcome, Status, Transport};
+use crate::outbound::{
+    OutboundMessage, OutboundRecipient, Outcome, Progress, Settled, Status, Transport,
+};
 use crate::shutdown::Shutdown;
 
 use super::dsn::{self, Action};
@@ -213,7 +215,9 @@ impl Queue {
         groups
     }
 
-    /// One transport call for a claimed group, then the outcomes recorded.
+    /// One transport call for a claimed group. Each message's outcomes are recorded
+    /// as the transport reports them, while it goes on with the next message; those it
+    /// never reported are deferred when the call ends.
     pub(super) async fn deliver_group(&self, transport: &dyn Transport, group: Group) {
         let messages: Vec<OutboundMessage<'_>> = group
             .items
@@ -230,20 +234,39 @@ impl Queue {
                 smtputf8: item.smtputf8,
             })
             .collect();
-        let results = transport.deliver(&group.domain, &messages).await;
+        let (progress, mut settled) = Progress::channel();
+        let mut recorded = vec![false; group.items.len()];
+        let recording = async {
+            while let Some(Settled { index, outcomes }) = settled.recv().await {
+                match recorded.get_mut(index) {
+                    Some(done @ false) => {
+                        *done = true;
+                        self.record(&group.items[index], &outcomes).await;
+                    }
+                    _ => warn!(
+                        "queue: transport reported message {index} of {} to {} again or out of range",
+                        group.items.len(),
+                        group.domain
+                    ),
+                }
+            }
+        };
+        tokio::join!(
+            transport.deliver(&group.domain, &messages, progress),
+            recording
+        );
         drop(messages);
-        if results.len() != group.items.len() {
+        for (item, _) in group
+            .items
+            .iter()
+            .zip(&recorded)
+            .filter(|(_, done)| !**done)
+        {
             warn!(
-                "queue: transport gave {} results for {} messages to {}",
-                results.len(),
-                group.items.len(),
-                group.domain
+                "queue: transport reported no result for {} to {}",
+                item.id, group.domain
             );
-        }
-        let mut results = results.into_iter();
-        for item in &group.items {
-            let outcomes = results.next().unwrap_or_default();
-            self.record(item, &outcomes).await;
+            self.record(item, &[]).await;
         }
     }
 

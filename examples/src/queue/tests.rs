@@ -13,7 +13,7 @@ use smtp_proto::types::{Notify, Ret};
 use super::state::{MessageState, RecipientStatus};
 use super::*;
 use crate::delivery::{BoxFuture, SpoolWriter};
-use crate::outbound::{OutboundMessage, Outcome, Status, Transport};
+use crate::outbound::{OutboundMessage, Outcome, Progress, Status, Transport};
 
 const T0: u64 = 1_750_000_000;
 
@@ -111,7 +111,8 @@ impl Transport for FakeTransport {
         &'a self,
         domain: &'a str,
         messages: &'a [OutboundMessage<'a>],
-    ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
+        progress: Progress,
+    ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -120,8 +121,7 @@ impl Transport for FakeTransport {
                 tokio::task::yield_now().await;
             }
             let mut seen = Vec::new();
-            let mut results = Vec::new();
-            for m in messages {
+            for (index, m) in messages.iter().enumerate() {
                 let content = std::fs::read(m.body).expect("message file readable");
                 assert_eq!(content.len() as u64, m.size);
                 let rcpts: Vec<String> = m.recipients.iter().map(|r| r.address.clone()).collect();
@@ -130,7 +130,7 @@ impl Transport for FakeTransport {
                         .iter()
                         .all(|r| r.to_ascii_lowercase().ends_with(&format!("@{domain}")))
                 );
-                results.push(rcpts.iter().map(|r| self.next_outcome(r)).collect());
+                progress.settle(index, rcpts.iter().map(|r| self.next_outcome(r)).collect());
                 seen.push((m.id.to_owned(), m.sender.to_owned(), rcpts, content));
             }
             self.calls.lock().unwrap().push(Call {
@@ -138,7 +138,6 @@ impl Transport for FakeTransport {
                 messages: seen,
             });
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            results
         })
     }
 }
@@ -426,6 +425,65 @@ async fn recovery_handles_every_crash_leftover() {
     assert!(store.ids().unwrap().is_empty());
 }
 
+/// Settles its first message as delivered, then hangs (a slow remote) until released.
+#[derive(Default)]
+struct FirstThenHang {
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+impl Transport for FirstThenHang {
+    fn deliver<'a>(
+        &'a self,
+        _domain: &'a str,
+        messages: &'a [OutboundMessage<'a>],
+        progress: Progress,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            progress.settle(0, vec![delivered(); messages[0].recipients.len()]);
+            self.entered.notify_one();
+            self.release.notified().await;
+        })
+    }
+}
+
+#[tokio::test]
+async fn each_message_is_recorded_while_the_call_goes_on_so_a_kill_resends_only_the_rest() {
+    let f = Fixture::new();
+    let first = f.enqueue(message(&["bob@a.test"]), BODY).await;
+    let second = f.enqueue(message(&["cy@a.test"]), BODY).await;
+    let hang = Arc::new(FirstThenHang::default());
+    let transport: Arc<dyn Transport> = hang.clone();
+    let queue = Arc::clone(&f.queue);
+    let run = tokio::spawn(async move { queue.deliver_due(&transport).await });
+    hang.entered.notified().await;
+    // The first message is finished (its files removed) while the call still runs.
+    for _ in 0..500 {
+        if f.ids() == [second.to_string()] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        f.ids(),
+        [second.to_string()],
+        "{first} was not recorded at once"
+    );
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    let f = f.reopen();
+    f.deliver_due().await;
+    let calls = f.transport.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        calls[0].messages.len(),
+        1,
+        "only the unrecorded message: {calls:?}"
+    );
+    assert_eq!(calls[0].messages[0].2, ["cy@a.test"]);
+    assert!(f.ids().is_empty());
+}
+
 #[tokio::test]
 async fn a_message_being_delivered_when_killed_is_retried_and_recorded_results_are_kept() {
     let f = Fixture::new();
@@ -632,9 +690,11 @@ async fn a_short_answer_from_the_transport_defers_the_rest() {
             &'a self,
             _domain: &'a str,
             messages: &'a [OutboundMessage<'a>],
-        ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
-            let n = messages.len();
-            Box::pin(async move { vec![vec![]; n.saturating_sub(1)] })
+            progress: Progress,
+        ) -> BoxFuture<'a, ()> {
+            // Settles nothing, and reports a message that does not exist.
+            progress.settle(messages.len(), Vec::new());
+            Box::pin(async {})
         }
     }
     let f = Fixture::new();
@@ -1033,20 +1093,21 @@ impl Transport for Gate {
         &'a self,
         domain: &'a str,
         messages: &'a [OutboundMessage<'a>],
-    ) -> BoxFuture<'a, Vec<Vec<Outcome>>> {
+        progress: Progress,
+    ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
+            let settle_all = |outcome: fn() -> Outcome| {
+                for (index, m) in messages.iter().enumerate() {
+                    progress.settle(index, vec![outcome(); m.recipients.len()]);
+                }
+            };
             if self.domain.is_some_and(|d| d != domain) {
-                return messages
-                    .iter()
-                    .map(|m| vec![delivered(); m.recipients.len()])
-                    .collect();
+                settle_all(delivered);
+                return;
             }
             self.entered.notify_one();
             self.release.notified().await;
-            messages
-                .iter()
-                .map(|m| vec![failed(); m.recipients.len()])
-                .collect()
+            settle_all(failed);
         })
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::delivery::testing::{Table, delivery, queue, queued, user};
+use crate::outbound::deliver_all;
 
 fn transport(dir: &Path) -> (LocalTransport<Table>, Arc<Queue>) {
     let queue = queue(dir);
@@ -89,7 +90,7 @@ async fn each_recipient_gets_its_outcome() {
         recipient("full@example.test"),
     ];
     let messages = [message("Q1", &body, "", &recipients)];
-    let outcomes = transport.deliver("example.test", &messages).await;
+    let outcomes = deliver_all(&transport, "example.test", &messages).await;
     let got: Vec<(Status, &str)> = outcomes[0]
         .iter()
         .map(|o| (o.status, o.code.as_str()))
@@ -127,7 +128,7 @@ async fn forwarding_aliases_are_queued_again_with_the_same_sender() {
     fwd.notify = Some(smtp_proto::types::Notify::Never);
     let recipients = [fwd];
     let messages = [message("Q2", &body, "a@elsewhere.example", &recipients)];
-    let outcomes = transport.deliver("example.test", &messages).await;
+    let outcomes = deliver_all(&transport, "example.test", &messages).await;
     assert_eq!(outcomes[0][0].status, Status::Delivered);
     assert_eq!(
         outcomes[0][0].diagnostic,
@@ -151,7 +152,7 @@ async fn unreadable_content_and_a_broken_queue_defer() {
     let missing = dir.path().join("gone.eml");
     let recipients = [recipient("pat@example.test"), recipient("fwd@example.test")];
     let messages = [message("Q3", &missing, "", &recipients)];
-    let outcomes = transport.deliver("example.test", &messages).await;
+    let outcomes = deliver_all(&transport, "example.test", &messages).await;
     assert!(
         outcomes[0]
             .iter()
@@ -162,7 +163,7 @@ async fn unreadable_content_and_a_broken_queue_defer() {
     std::fs::remove_dir_all(queue.dir()).unwrap();
     std::fs::write(queue.dir(), b"").unwrap();
     let messages = [message("Q4", &body, "", &recipients)];
-    let outcomes = transport.deliver("example.test", &messages).await;
+    let outcomes = deliver_all(&transport, "example.test", &messages).await;
     let got: Vec<Status> = outcomes[0].iter().map(|o| o.status).collect();
     // pat is delivered; fwd, whose forward cannot be queued, waits (and so does its
     // local copy, so the retry repeats nothing).

@@ -14,7 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use super::config::{OutboundConfig, Password, Route, Smarthost, SmarthostTls, TlsPolicy};
-use super::job::{OutboundMessage, OutboundRecipient, Outcome, Status, Transport};
+use super::job::{OutboundMessage, OutboundRecipient, Outcome, Status, deliver_all};
 use super::testdns::{TestDns, Zone};
 use super::{OutboundError, SmtpTransport};
 use fake_mx::{FakeMx, Script, reply, self_signed};
@@ -110,7 +110,7 @@ async fn deliver_one(
     domain: &str,
     msg: OutboundMessage<'_>,
 ) -> Vec<Outcome> {
-    let mut results = transport.deliver(domain, &[msg]).await;
+    let mut results = deliver_all(transport, domain, &[msg]).await;
     assert_eq!(results.len(), 1);
     results.remove(0)
 }
@@ -492,9 +492,8 @@ async fn one_connection_carries_several_messages() {
     ];
     let messages: Vec<_> = letters.iter().map(Letter::message).collect();
 
-    let results = transport(&config(&dns, mx.addr.port()))
-        .deliver("example.net", &messages)
-        .await;
+    let transport = transport(&config(&dns, mx.addr.port()));
+    let results = deliver_all(&transport, "example.net", &messages).await;
 
     let flat: Vec<Status> = results.iter().flatten().map(|o| o.status).collect();
     assert_eq!(flat, [Status::Delivered, Status::Failed, Status::Delivered]);
@@ -516,7 +515,7 @@ async fn the_per_connection_limit_opens_new_connections() {
         .collect();
     let messages: Vec<_> = letters.iter().map(Letter::message).collect();
 
-    let results = transport(&config).deliver("example.net", &messages).await;
+    let results = deliver_all(&transport(&config), "example.net", &messages).await;
 
     assert!(
         results
@@ -913,9 +912,12 @@ async fn bad_addresses_and_missing_files_are_settled_locally() {
     let bad_sender = message("Q3", "alice\r\nRSET@x", &recipients, &letter.path, 3);
     let no_file = message("Q4", "", &recipients, &missing, 3);
 
-    let results = transport
-        .deliver("example.net", &[letter.message(), bad_sender, no_file])
-        .await;
+    let results = deliver_all(
+        &transport,
+        "example.net",
+        &[letter.message(), bad_sender, no_file],
+    )
+    .await;
 
     assert_eq!(
         statuses(&results[0]),
