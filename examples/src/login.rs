@@ -1,9 +1,23 @@
 //! Checking credentials for POP3, IMAP and submission: passwords (USER/PASS, LOGIN) and
 //! the SASL exchanges, against the directory's stored hashes, on the blocking pool with
-//! bounded concurrency.
+//! bounded concurrency, throttled against brute force ([`throttle`]): failed logins wait
+//! longer and longer per IP and per account, and past a threshold attempts are refused
+//! as a temporary failure without the password being checked.
+//!
+//! Failed logins log the fail2ban line of [`logging::auth_failed`]; refused attempts log
+//!
+//! ```text
+//! auth throttled: user=<alice@example.org> rip=192.0.2.7 service=imap
+//! ```
+//!
+//! (`rip=unknown` when the attempt is the first of its connection; see
+//! [`Authenticator::check_password_from`]).
 
-use std::sync::Arc;
-use std::time::Duration;
+mod throttle;
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use auth::sasl::{
     Answer, CredentialRequest, Mechanism, SaslError, ServerMechanism, ServerOptions, ServerStep,
@@ -15,6 +29,7 @@ use tracing::{info, warn};
 use crate::directory::{Directory, DirectoryError, User};
 use crate::listen::Peer;
 use crate::logging::{self, sanitize};
+use throttle::{Policy, Throttle};
 
 /// The result of a password check.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,7 +50,9 @@ pub(crate) struct Authenticator {
     permits: Arc<Semaphore>,
     /// The policy to re-hash weaker passwords with, if upgrades are on.
     upgrade: Option<HashPolicy>,
+    /// The fixed part of the wait after a failed login; [`Throttle`] makes it grow.
     failure_delay: Duration,
+    throttle: Mutex<Throttle>,
 }
 
 impl Authenticator {
@@ -53,7 +70,40 @@ impl Authenticator {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             upgrade,
             failure_delay,
+            throttle: Mutex::new(Throttle::new(Policy::default())),
         }
+    }
+
+    fn throttle(&self) -> MutexGuard<'_, Throttle> {
+        self.throttle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The IP of the connection running the current task, known once one of its logins
+    /// failed ([`Authenticator::failed`] is told the peer). Every service runs a
+    /// connection's logins in the connection's own task.
+    fn session_ip(&self) -> Option<IpAddr> {
+        let task = tokio::task::try_id()?;
+        self.throttle().session_ip(task, Instant::now())
+    }
+
+    /// Whether an attempt for `name` from `ip` may go on; logs the refusal otherwise.
+    fn admit(&self, ip: Option<IpAddr>, name: &str) -> bool {
+        let Err(refusal) = self.throttle().check(ip, name, Instant::now()) else {
+            return true;
+        };
+        let rip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        warn!(
+            target: logging::AUTH_TARGET,
+            "auth throttled: user=<{}> rip={rip} service={} reason={refusal:?}",
+            sanitize(name),
+            self.service
+        );
+        false
+    }
+
+    /// Forgets the failures of `names` (and of the connection's IP) after a success.
+    fn succeeded(&self, ip: Option<IpAddr>, names: &[&str]) {
+        self.throttle().record_success(ip, names);
     }
 
     /// Runs CPU-heavy `work` on the blocking pool once a permit is free; `None` if the
@@ -82,7 +132,25 @@ impl Authenticator {
     }
 
     /// Checks `password` for the user `name`; on success, may upgrade the stored hash.
+    /// `Unavailable` without checking when the account or the connection's IP is locked
+    /// out.
     pub(crate) async fn check_password(&self, name: &str, password: Password) -> Verdict {
+        self.check_password_from(self.session_ip(), name, password)
+            .await
+    }
+
+    /// [`Authenticator::check_password`] for a client at `ip`: a service that passes
+    /// the peer's IP here has the per-IP lockout apply from the first attempt of each
+    /// connection, not only once a login of the connection failed.
+    pub(crate) async fn check_password_from(
+        &self,
+        ip: Option<IpAddr>,
+        name: &str,
+        password: Password,
+    ) -> Verdict {
+        if !self.admit(ip, name) {
+            return Verdict::Unavailable;
+        }
         let user = match self.lookup(name).await {
             Ok(Some(user)) => user,
             Ok(None) => {
@@ -103,18 +171,28 @@ impl Authenticator {
             None => Verdict::Unavailable,
             Some((false, _)) => Verdict::Rejected,
             Some((true, password)) => {
+                self.succeeded(ip, &[name, &user.email]);
                 self.upgrade_if_weak(&user, password);
                 Verdict::Accepted(user.email)
             }
         }
     }
 
-    /// Logs a failed login (when a user name was given) and waits the failure delay.
+    /// Logs a failed login (when a user name was given), counts it against the peer's IP
+    /// and the account, and waits the growing failure delay.
     pub(crate) async fn failed(&self, user: Option<&str>, peer: &Peer) {
         if let Some(user) = user {
             logging::auth_failed(user, peer.ip(), peer.listener);
         }
-        tokio::time::sleep(self.failure_delay).await;
+        let delay = {
+            let now = Instant::now();
+            let mut throttle = self.throttle();
+            if let (Some(task), Some(ip)) = (tokio::task::try_id(), peer.ip()) {
+                throttle.bind_session(task, ip, now);
+            }
+            throttle.record_failure(peer.ip(), user, self.failure_delay, now)
+        };
+        tokio::time::sleep(delay).await;
     }
 
     /// Re-hashes the password of `user` with the configured policy, in the background,
@@ -252,6 +330,8 @@ impl SaslExchange {
                     let Some(email) = self.email.clone() else {
                         return self.failure();
                     };
+                    let user = self.user.clone().unwrap_or_default();
+                    auth.succeeded(auth.session_ip(), &[&user, &email]);
                     return match success.final_data {
                         // Neither POP3's +OK (RFC 5034 section 4), IMAP's tagged OK nor
                         // the SMTP 235 of smtp-proto carries SASL data: send it as a
@@ -324,6 +404,9 @@ impl SaslExchange {
                 authzid,
                 mechanism,
             } => {
+                if !auth.admit(auth.session_ip(), &authcid) {
+                    return None;
+                }
                 let user = auth.lookup(&authcid).await.ok()?;
                 match user {
                     Some(user) if same_identity(&authcid, authzid.as_deref()) => {

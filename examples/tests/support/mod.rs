@@ -6,9 +6,12 @@
     reason = "each test file uses a different part of the helpers"
 )]
 
+pub(crate) mod attack;
 pub(crate) mod dovecot_imap;
 pub(crate) mod imap;
 pub(crate) mod pop3;
+pub(crate) mod smtp_peer;
+pub(crate) mod submit;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
