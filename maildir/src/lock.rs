@@ -14,6 +14,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -91,18 +92,61 @@ impl Drop for DotLock {
     }
 }
 
+/// Creates the lock file holding `<pid>:<host>`; `AlreadyExists` when it is held.
+///
+/// The content goes into a temporary file first, which is then hard-linked to the
+/// lock name: a lock file is never seen empty, so a process killed while taking the
+/// lock leaves one whose dead PID frees it after [`PID_CHECK_AGE`], not after the
+/// stale timeout. Where hard links are not supported the lock is created with
+/// `O_EXCL` and written afterwards.
 fn try_create(path: &Path, host: &str) -> io::Result<u64> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
     let content = format!("{}:{}", std::process::id(), host);
+    let temp = temp_name(path);
+    match write_new(&temp, &content) {
+        Ok(()) => {
+            let linked = fs::hard_link(&temp, path);
+            let _ = fs::remove_file(&temp);
+            match linked {
+                Ok(()) => return Ok(fs::symlink_metadata(path)?.ino()),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                Err(_) => {} // no hard links here: fall back to O_EXCL
+            }
+        }
+        Err(_) => {} // e.g. a full disk; the O_EXCL path reports what is wrong
+    }
+    let mut file = create_exclusive(path)?;
     // Like Dovecot: a lock whose PID could not be written stays empty.
     if file.write_all(content.as_bytes()).is_err() {
         let _ = file.set_len(0);
     }
     Ok(file.metadata()?.ino())
+}
+
+fn create_exclusive(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Creates `path` holding `content`; removes it again if the write fails.
+fn write_new(path: &Path, content: &str) -> io::Result<()> {
+    let written = create_exclusive(path)?.write_all(content.as_bytes());
+    if written.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    written
+}
+
+/// `<lock>.tmp.<pid>.<n>`, next to the lock so that a hard link can reach it; the
+/// counter keeps the threads of one process apart.
+fn temp_name(lock: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut name = lock.as_os_str().to_owned();
+    name.push(format!(".tmp.{}.{n}", std::process::id()));
+    PathBuf::from(name)
 }
 
 fn jitter(base: Duration) -> Duration {
@@ -176,6 +220,24 @@ mod tests {
         assert_eq!(content, format!("{}:myhost", std::process::id()));
         drop(lock);
         assert!(!dir.path().join("dovecot-uidlist.lock").exists());
+    }
+
+    #[test]
+    fn taking_a_lock_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dovecot-uidlist");
+        let lock = DotLock::acquire(&target, "myhost", quick()).unwrap();
+        let names = |dir: &Path| -> Vec<String> {
+            fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(dir.path()), ["dovecot-uidlist.lock"]);
+        assert!(DotLock::acquire(&target, "myhost", quick()).is_err());
+        assert_eq!(names(dir.path()), ["dovecot-uidlist.lock"]);
+        drop(lock);
+        assert!(names(dir.path()).is_empty());
     }
 
     #[test]
