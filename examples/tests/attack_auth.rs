@@ -10,7 +10,7 @@ use std::net::{IpAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use support::attack::{Raw, Target, start_default};
-use support::{DOMAIN, PASSWORD};
+use support::{DOMAIN, PASSWORD, sasl_plain};
 
 fn ip(last: u8) -> IpAddr {
     IpAddr::from([127, 0, 0, last])
@@ -117,14 +117,9 @@ fn past_the_threshold_attempts_are_refused_without_checking() {
     target.assert_still_serving();
 }
 
-fn base64(text: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
 /// Two failed logins on one connection of a service; returns their durations.
 fn two_failures(target: &Target, service: &str) -> (Duration, Duration) {
-    let wrong = base64(&format!("\0sam@{DOMAIN}\0wrong-password"));
+    let wrong = sasl_plain(&format!("sam@{DOMAIN}"), "wrong-password");
     let timed = |f: &mut dyn FnMut() -> String, ok: &dyn Fn(&str) -> bool| {
         let start = Instant::now();
         let reply = f();

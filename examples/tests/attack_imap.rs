@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use support::attack::{Quiet, Raw, start, start_default};
 use support::imap::{Imap, imap, selected};
-use support::{DOMAIN, Options, PASSWORD};
+use support::{DOMAIN, Options, PASSWORD, sasl_plain};
 
 /// Sends a command the server may stop reading (it may answer and close early) and
 /// returns its tagged status, or the `* BYE` line.
@@ -72,7 +72,7 @@ fn plaintext_login_before_tls_is_refused() {
     let login = client.command(&format!("LOGIN \"pat@{DOMAIN}\" \"{PASSWORD}\""));
     assert!(tagged_error(&login.status), "{login:?}");
     // AUTHENTICATE PLAIN with an initial response.
-    let plain = base64_plain(&format!("pat@{DOMAIN}"), PASSWORD);
+    let plain = sasl_plain(&format!("pat@{DOMAIN}"), PASSWORD);
     let auth = client.command(&format!("AUTHENTICATE PLAIN {plain}"));
     assert!(tagged_error(&auth.status), "{auth:?}");
     // Still not logged in.
@@ -87,11 +87,6 @@ fn plaintext_login_before_tls_is_refused() {
     tls.send(format!("b LOGIN \"pat@{DOMAIN}\" \"{PASSWORD}\"\r\n").as_bytes());
     assert!(tls.until("b ").starts_with("b OK"));
     target.assert_no_panic();
-}
-
-fn base64_plain(user: &str, password: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"))
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use support::attack::{Quiet, Raw, Socket, Target, start, start_default};
-use support::{DOMAIN, Options, PASSWORD};
+use support::{DOMAIN, Options, PASSWORD, sasl_plain};
 
 /// Reads one whole response: lines up to the one starting with OK, NO or BYE (a literal
 /// `{n}` at the end of a line is read as well); returns that final line.
@@ -40,8 +40,7 @@ fn command<S: Socket>(client: &mut Raw<S>, line: &[u8]) -> String {
 }
 
 fn plain_credentials() -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("\0pat@{DOMAIN}\0{PASSWORD}"))
+    sasl_plain(&format!("pat@{DOMAIN}"), PASSWORD)
 }
 
 /// A plain connection, greeted and logged in as pat (plaintext allowed on loopback).

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use support::attack::{Quiet, Raw, start, start_default};
 use support::pop3::pop3;
-use support::{DOMAIN, Options, PASSWORD};
+use support::{DOMAIN, Options, PASSWORD, sasl_plain};
 
 #[test]
 fn stls_command_injection() {
@@ -41,10 +41,7 @@ fn plaintext_login_before_tls_is_refused() {
     let mut client = pop3(&target.server);
     let reply = client.login(&format!("pat@{DOMAIN}"), PASSWORD);
     assert!(reply.starts_with("-ERR"), "{reply}");
-    let plain = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("\0pat@{DOMAIN}\0{PASSWORD}"))
-    };
+    let plain = sasl_plain(&format!("pat@{DOMAIN}"), PASSWORD);
     let auth = client.cmd(&format!("AUTH PLAIN {plain}"));
     assert!(auth.starts_with("-ERR"), "{auth}");
     // Not logged in.

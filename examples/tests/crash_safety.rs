@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{Options, PASSWORD, Postroom, free_port};
+use support::{Options, PASSWORD, Postroom, free_port, sasl_plain};
 
 /// The kill schedule's default seed.
 const DEFAULT_SEED: u64 = 0x5EED_C0DE;
@@ -271,14 +271,9 @@ fn submission_session(
         rustls::ClientConnection::new(Arc::clone(&shared.tls), name).map_err(io::Error::other)?;
     let mut tls = Wire::new(rustls::StreamOwned::new(conn, wire.reader.into_inner()));
     tls.expect("EHLO client.example", "250", shared)?;
-    let plain = base64(format!("\0sam@example.test\0{PASSWORD}").as_bytes());
+    let plain = sasl_plain("sam@example.test", PASSWORD);
     tls.expect(&format!("AUTH PLAIN {plain}"), "235", shared)?;
     body(&mut tls)
-}
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Sends up to [`MESSAGES_PER_CONNECTION`] messages over one session, then QUIT.

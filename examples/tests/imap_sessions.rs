@@ -12,7 +12,7 @@ use support::imap::{
     Imap, Reply, Response, deliver_raw, fetched, fetches, flags, imap, item, selected,
 };
 use support::pop3::{tcp, tls};
-use support::{Options, PASSWORD, Postroom, connect};
+use support::{Options, PASSWORD, Postroom, connect, sasl_plain};
 
 /// How long a delivery may take to show up in an IDLE session (the bound).
 const IDLE_BOUND: Duration = Duration::from_secs(1);
@@ -55,12 +55,6 @@ fn deliver_lmtp(lmtp: SocketAddr, to: &str, message: &str) {
     let reply = client.reply();
     assert!(reply.starts_with("250 "), "{reply}");
     assert!(client.command("QUIT").starts_with("221 "));
-}
-
-/// Standard base64 (for AUTHENTICATE PLAIN).
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The FETCH response of `reply` for sequence number `seq`.
@@ -331,7 +325,7 @@ fn imap_login_needs_starttls_when_plaintext_is_off() {
     assert!(login.status.starts_with("NO "), "{login:?}");
     let auth = plain.command(&format!(
         "AUTHENTICATE PLAIN {}",
-        base64(format!("\0pat@example.test\0{PASSWORD}").as_bytes())
+        sasl_plain("pat@example.test", PASSWORD)
     ));
     assert!(!auth.is_ok(), "AUTHENTICATE before TLS: {auth:?}");
     let select = plain.command("SELECT INBOX");
@@ -395,7 +389,7 @@ fn imaps_logs_in_with_sasl_ir_and_fetches() {
     let caps = client.capabilities();
     assert!(!caps.iter().any(|c| c == "STARTTLS"), "{caps:?}");
     assert!(caps.iter().any(|c| c == "SASL-IR"), "{caps:?}");
-    let token = base64(format!("\0sam@example.test\0{PASSWORD}").as_bytes());
+    let token = sasl_plain("sam@example.test", PASSWORD);
     client.ok(&format!("AUTHENTICATE PLAIN {token}"));
     let select = client.ok("SELECT INBOX");
     assert_eq!(select.count("EXISTS"), Some(1));

@@ -4,16 +4,7 @@
 
 mod support;
 
-use support::{LineClient, Options, PASSWORD, Postroom, connect};
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn plain(user: &str, password: &str) -> String {
-    base64(format!("\0{user}\0{password}").as_bytes())
-}
+use support::{LineClient, Options, PASSWORD, Postroom, connect, sasl_plain};
 
 /// Connects to submission and greets; returns the client and the EHLO reply.
 fn greet(server: &Postroom) -> (LineClient<std::net::TcpStream>, String) {
@@ -35,7 +26,7 @@ fn auth_needs_tls_and_mail_needs_auth() {
     assert!(!ehlo.contains("AUTH"), "{ehlo}");
     let auth = c.command(&format!(
         "AUTH PLAIN {}",
-        plain("pat@example.test", PASSWORD)
+        sasl_plain("pat@example.test", PASSWORD)
     ));
     assert!(auth.starts_with("538 5.7.11"), "{auth}");
     assert_eq!(
@@ -95,12 +86,15 @@ fn authenticated_submission_delivers_locally_and_queues_the_rest() {
         ..Options::default()
     });
     let (mut c, _) = greet(&server);
-    let wrong = c.command(&format!("AUTH PLAIN {}", plain("pat@example.test", "nope")));
+    let wrong = c.command(&format!(
+        "AUTH PLAIN {}",
+        sasl_plain("pat@example.test", "nope")
+    ));
     assert!(wrong.starts_with("535 5.7.8"), "{wrong}");
     assert_eq!(
         c.code(&format!(
             "AUTH PLAIN {}",
-            plain("pat@example.test", PASSWORD)
+            sasl_plain("pat@example.test", PASSWORD)
         )),
         "235 2.7.0"
     );

@@ -63,6 +63,12 @@ impl Default for Options {
 
 pub(crate) use testkit::free_port;
 
+/// The SASL PLAIN response (RFC 4616) for `user` and `password`, base64-encoded.
+pub(crate) fn sasl_plain(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"))
+}
+
 /// A test installation and, while started, its server process.
 pub(crate) struct Postroom {
     /// Keeps the directory alive; removed on drop.

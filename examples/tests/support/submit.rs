@@ -37,8 +37,7 @@ impl Submission {
         };
         let ehlo = session.command("EHLO client.example");
         assert!(ehlo.contains("AUTH PLAIN"), "{ehlo}");
-        let credentials = format!("\0{user}\0{PASSWORD}");
-        let auth = session.command(&format!("AUTH PLAIN {}", base64(credentials.as_bytes())));
+        let auth = session.command(&format!("AUTH PLAIN {}", super::sasl_plain(user, PASSWORD)));
         expect(&auth, "235 ");
         session
     }
@@ -101,9 +100,4 @@ fn read_reply<R: BufRead>(reader: &mut R) -> String {
         }
     }
     lines.join("\n")
-}
-
-fn base64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
