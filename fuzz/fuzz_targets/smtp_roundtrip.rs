@@ -12,8 +12,8 @@ use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use smtp_proto::codec::{decode_command, decode_reply, encode_command, encode_reply};
 use smtp_proto::types::{
-    Address, Body, Command, EnhancedCode, MailFrom, MailParams, Notify, Orcpt, Param, RcptParams,
-    RcptTo, Reply, Ret,
+    Address, Body, Command, EnhancedCode, InitialResponse, MailFrom, MailParams, Notify, Orcpt,
+    Param, RcptParams, RcptTo, Reply, Ret,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -263,7 +263,7 @@ fn command(u: &mut Unstructured<'_>) -> Result<Command<'static>> {
         _ => Command::Auth {
             mechanism: Cow::Owned(word(u, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", 20)?),
             initial_response: if u.arbitrary()? {
-                Some(Cow::Owned(u.arbitrary::<Vec<u8>>()?))
+                Some(InitialResponse::from_decoded(&u.arbitrary::<Vec<u8>>()?))
             } else {
                 None
             },

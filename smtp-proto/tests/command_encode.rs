@@ -7,7 +7,8 @@ use bytes::BytesMut;
 use proptest::prelude::*;
 use smtp_proto::codec::{decode_command, encode_command};
 use smtp_proto::types::{
-    Address, Body, Command, MailFrom, MailParams, Notify, Orcpt, Param, RcptParams, RcptTo, Ret,
+    Address, Body, Command, InitialResponse, MailFrom, MailParams, Notify, Orcpt, Param,
+    RcptParams, RcptTo, Ret,
 };
 
 fn encode(cmd: &Command<'_>) -> String {
@@ -68,14 +69,14 @@ fn encoder_known_answers() {
     assert_eq!(
         encode(&Command::Auth {
             mechanism: s("PLAIN"),
-            initial_response: Some(Cow::Borrowed(b""))
+            initial_response: Some(InitialResponse::from_decoded(b""))
         }),
         "AUTH PLAIN =\r\n"
     );
     assert_eq!(
         encode(&Command::Auth {
             mechanism: s("PLAIN"),
-            initial_response: Some(Cow::Borrowed(b"\0a\0b"))
+            initial_response: Some(InitialResponse::from_decoded(b"\0a\0b"))
         }),
         "AUTH PLAIN AGEAYg==\r\n"
     );
@@ -216,7 +217,7 @@ fn command() -> impl Strategy<Value = Command<'static>> {
         )
             .prop_map(|(m, ir)| Command::Auth {
                 mechanism: m.into(),
-                initial_response: ir.map(Cow::Owned),
+                initial_response: ir.as_deref().map(InitialResponse::from_decoded),
             }),
     ]
 }

@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 use smtp_proto::codec::{CommandErrorKind, DecodeError, decode_command, parse_command_line};
 use smtp_proto::types::{
-    Address, Body, Command, MailFrom, MailParams, Notify, Orcpt, Param, RcptParams, RcptTo, Ret,
+    Address, Body, Command, InitialResponse, MailFrom, MailParams, Notify, Orcpt, Param,
+    RcptParams, RcptTo, Ret,
 };
 
 fn addr(local: &str, domain: &str) -> Address<'static> {
@@ -114,7 +115,7 @@ fn simple_commands() {
 fn auth_commands() {
     let auth = |mech: &str, ir: Option<&[u8]>| Command::Auth {
         mechanism: text(mech),
-        initial_response: ir.map(|b| Cow::Owned(b.to_vec())),
+        initial_response: ir.map(InitialResponse::from_decoded),
     };
     check(&[
         (b"AUTH PLAIN\r\n", 12, auth("PLAIN", None)),
@@ -125,7 +126,49 @@ fn auth_commands() {
             auth("PLAIN", Some(b"test\0test\x001234")),
         ),
         (b"AUTH SCRAM-SHA-256\r\n", 20, auth("SCRAM-SHA-256", None)),
+        (b"AUTH login\r\n", 12, auth("LOGIN", None)),
+        (b"AUTH Plain =\r\n", 14, auth("PLAIN", Some(b""))),
+        (b"AUTH PLAINX\r\n", 13, auth("PLAINX", None)),
+        (b"AUTH plai\r\n", 11, auth("PLAI", None)),
+        (b"AUTH LOGIN2\r\n", 13, auth("LOGIN2", None)),
     ]);
+}
+
+/// The initial response stays base64 in the command and decodes on demand.
+#[test]
+fn auth_initial_response_decodes_on_demand() {
+    let line = b"AUTH PLAIN AHVzZXIAcGFzcw==\r\n";
+    let Ok((
+        _,
+        Command::Auth {
+            initial_response: Some(ir),
+            ..
+        },
+    )) = decode_command(line)
+    else {
+        panic!("not an AUTH command with a response");
+    };
+    assert_eq!(ir.as_base64(), b"AHVzZXIAcGFzcw==");
+    assert_eq!(ir.decode(), b"\0user\0pass");
+    assert!(!ir.is_empty());
+    assert_eq!(format!("{ir:?}"), "***");
+    let Ok((
+        _,
+        Command::Auth {
+            initial_response: Some(empty),
+            ..
+        },
+    )) = decode_command(b"AUTH PLAIN =\r\n")
+    else {
+        panic!("not an AUTH command with a response");
+    };
+    assert!(empty.is_empty() && empty.decode().is_empty());
+    // Not canonical (padding bits set, missing padding, bad symbol): rejected when parsed.
+    for bad in ["AHVzZXIAcGFzcx==", "AHVzZXIAcGFzcw", "AHVz*XIA"] {
+        let line = format!("AUTH PLAIN {bad}\r\n");
+        let error = parse_command_line(line.as_bytes()).unwrap_err();
+        assert_eq!(error.kind, CommandErrorKind::Syntax, "{bad}");
+    }
 }
 
 #[test]

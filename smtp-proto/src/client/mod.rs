@@ -66,7 +66,7 @@ pub use event::{Event, Output, RecipientResult, TransactionResult};
 pub use stuffing::DotStuffer;
 
 use crate::codec::encode_command;
-use crate::types::{Body, Capability, Command, EhloReply, MailFrom, Reply};
+use crate::types::{Body, Capability, Command, EhloReply, InitialResponse, MailFrom, Reply};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::{BufMut, BytesMut};
@@ -323,7 +323,7 @@ impl Client {
         }
         let command = Command::Auth {
             mechanism: Cow::Owned(mechanism.to_ascii_uppercase()),
-            initial_response: initial_response.map(Cow::Borrowed),
+            initial_response: initial_response.map(InitialResponse::from_decoded),
         };
         self.send(&command, Expect::Auth, State::Auth);
         Ok(())

@@ -1,6 +1,7 @@
-//! Decoding of the AUTH initial response: standard base64 with canonical padding (RFC
-//! 4648 section 4), exactly what the `base64` crate's `STANDARD` engine accepts, eight
-//! symbols (six bytes) at a time.
+//! Checking and decoding of the AUTH initial response: standard base64 with canonical
+//! padding (RFC 4648 section 4), exactly what the `base64` crate's `STANDARD` engine
+//! accepts, eight symbols (six bytes) at a time. The parser only checks; the bytes are
+//! decoded when the application asks for them.
 
 /// Value of each base64 symbol; [`INVALID`] for every other byte (`=` included).
 static VALUES: [u8; 256] = values();
@@ -18,21 +19,60 @@ const fn values() -> [u8; 256] {
     table
 }
 
-/// Decodes `input`: groups of four symbols, the last of which may end in `=` or `==`,
-/// with the bits that padding leaves over set to zero. `None` for anything else.
-pub(crate) fn decode(input: &[u8]) -> Option<Vec<u8>> {
+/// Splits `input` into its groups of four symbols before the last and the last group,
+/// with the number of bytes that group stands for, if `input` is a whole number of
+/// groups and padding leaves only zero bits over. The symbols are not checked here.
+#[inline(always)]
+fn groups(input: &[u8]) -> Option<(&[u8], [u8; 4], usize)> {
     if input.len() % 4 != 0 {
         return None;
     }
-    let Some((body, last)) = input.split_last_chunk::<4>() else {
-        return Some(Vec::new());
-    };
+    let (body, last) = input.split_last_chunk::<4>()?;
     let kept = match *last {
         // One byte: the low four bits of the second symbol are padding.
         [_, b, b'=', b'='] => (VALUES[usize::from(b)] & 0x0F == 0).then_some(1)?,
         // Two bytes: the low two bits of the third symbol are padding.
         [_, _, c, b'='] => (VALUES[usize::from(c)] & 0x03 == 0).then_some(2)?,
         _ => 3,
+    };
+    let [a, b, c, d] = *last;
+    // The padding replaced by a symbol of value zero.
+    let padded = [
+        a,
+        b,
+        if kept > 1 { c } else { b'A' },
+        if kept > 2 { d } else { b'A' },
+    ];
+    Some((body, padded, kept))
+}
+
+/// Whether `input` is what [`decode`] accepts: groups of four symbols, the last of which
+/// may end in `=` or `==`, with the bits that padding leaves over set to zero (empty
+/// input included). Nothing is decoded.
+pub(crate) fn is_canonical(input: &[u8]) -> bool {
+    let Some((body, last, _)) = groups(input) else {
+        return input.is_empty();
+    };
+    // Symbol values have six bits; INVALID has the top two set, so OR-ing all values
+    // together tells whether there was an invalid byte. Eight at a time, independently.
+    let mut all = [0; 8];
+    let mut symbols = body.chunks_exact(8);
+    for eight in (&mut symbols).filter_map(<[u8]>::first_chunk::<8>) {
+        for (all, &s) in all.iter_mut().zip(eight) {
+            *all |= VALUES[usize::from(s)];
+        }
+    }
+    for (all, &s) in all.iter_mut().zip(symbols.remainder().iter().chain(&last)) {
+        *all |= VALUES[usize::from(s)];
+    }
+    all.iter().fold(0, |a, &b| a | b) < 0x40
+}
+
+/// Decodes `input`: groups of four symbols, the last of which may end in `=` or `==`,
+/// with the bits that padding leaves over set to zero. `None` for anything else.
+pub(crate) fn decode(input: &[u8]) -> Option<Vec<u8>> {
+    let Some((body, last, kept)) = groups(input) else {
+        return input.is_empty().then(Vec::new);
     };
     let mut out = Vec::with_capacity(body.len() / 4 * 3 + kept);
     // Symbol values have six bits; INVALID has the top two set, so OR-ing all values
@@ -49,14 +89,7 @@ pub(crate) fn decode(input: &[u8]) -> Option<Vec<u8>> {
         all |= or;
         out.extend_from_slice(&bits.to_be_bytes()[5..]);
     }
-    let [a, b, c, d] = *last;
-    let padded = [
-        a,
-        b,
-        if kept > 1 { c } else { b'A' },
-        if kept > 2 { d } else { b'A' },
-    ];
-    let (bits, or) = bits(&padded);
+    let (bits, or) = bits(&last);
     out.extend_from_slice(&bits.to_be_bytes()[5..5 + kept]);
     (all | or < 0x40).then_some(out)
 }
@@ -83,7 +116,7 @@ mod tests {
     use base64::engine::general_purpose::STANDARD;
     use proptest::prelude::*;
 
-    use super::decode;
+    use super::{decode, is_canonical};
 
     /// Every string of up to five symbols from a set that covers each case: symbols
     /// with and without low bits set, padding, and bytes outside the alphabet.
@@ -101,12 +134,10 @@ mod tests {
         }
         assert!(inputs.len() > 100_000);
         for input in inputs {
-            assert_eq!(
-                decode(&input),
-                STANDARD.decode(&input).ok(),
-                "{:?}",
-                String::from_utf8_lossy(&input)
-            );
+            let expected = STANDARD.decode(&input).ok();
+            let shown = String::from_utf8_lossy(&input);
+            assert_eq!(is_canonical(&input), expected.is_some(), "{shown:?}");
+            assert_eq!(decode(&input), expected, "{shown:?}");
         }
     }
 
@@ -123,7 +154,9 @@ mod tests {
                 input.insert(at, byte);
             }
             input.extend(std::iter::repeat_n(b'=', padding));
-            prop_assert_eq!(decode(&input), STANDARD.decode(&input).ok());
+            let expected = STANDARD.decode(&input).ok();
+            prop_assert_eq!(is_canonical(&input), expected.is_some());
+            prop_assert_eq!(decode(&input), expected);
         }
     }
 }

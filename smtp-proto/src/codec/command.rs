@@ -20,8 +20,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{BufMut, BytesMut};
 use memchr::{memchr, memchr3};
 
@@ -34,7 +32,7 @@ use super::scan::{
     trim_end_spaces, word_end,
 };
 use super::{DecodeError, b64};
-use crate::types::{Command, MailFrom, MailParams, RcptParams, RcptTo};
+use crate::types::{Command, InitialResponse, MailFrom, MailParams, RcptParams, RcptTo};
 
 /// Why a framed command line is invalid, with enough detail to pick a reply code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -302,8 +300,9 @@ fn is_word_end(b: &[u8], at: usize) -> bool {
     matches!(b.get(at), Some(b' ' | b'\r'))
 }
 
-/// The argument of EHLO/HELO/LHLO: one word of printable text.
-#[inline]
+/// The argument of EHLO/HELO/LHLO: one word of printable text. Inlined, so that the
+/// command is built in the caller's result.
+#[inline(always)]
 fn hello<'a, E: Reject>(
     line: &mut Line<'a>,
     args: usize,
@@ -496,19 +495,33 @@ const MECHANISMS: [&str; 13] = [
     "GSSAPI",
 ];
 
+/// `PLAIN` and `LOGIN`, which nearly every client uses, when `name` is one of them (in
+/// any case): compared as one masked word, as they are all letters.
+#[inline]
+fn common_mechanism(name: &[u8]) -> Option<&'static str> {
+    const PLAIN: u64 = five_letters(b"PLAIN");
+    const LOGIN: u64 = five_letters(b"LOGIN");
+    let &[a, b, c, d, e] = name.first_chunk::<5>().filter(|_| name.len() == 5)?;
+    match u64::from_le_bytes([a, b, c, d, e, 0, 0, 0]) & CASE_BITS {
+        PLAIN => Some("PLAIN"),
+        LOGIN => Some("LOGIN"),
+        _ => None,
+    }
+}
+
+/// A five-letter upper-case word as a little-endian integer.
+const fn five_letters(name: &[u8; 5]) -> u64 {
+    let [a, b, c, d, e] = *name;
+    u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])
+}
+
 /// A mechanism name, upper-cased; `name` is ASCII letters, digits, `-` and `_`.
 fn mechanism_name<'a>(line: &mut Line<'a>, name: Range<usize>) -> Option<Cow<'a, str>> {
     let bytes = &line.bytes()[name.clone()];
-    // The two that nearly every client uses, then the others.
-    let known = match bytes.len() {
-        5 if starts_with_ignore_case(bytes, 0, b"PLAIN") => Some("PLAIN"),
-        5 if starts_with_ignore_case(bytes, 0, b"LOGIN") => Some("LOGIN"),
-        _ => MECHANISMS
-            .iter()
-            .find(|m| bytes.eq_ignore_ascii_case(m.as_bytes()))
-            .copied(),
-    };
-    if let Some(known) = known {
+    let known = MECHANISMS
+        .iter()
+        .find(|m| bytes.eq_ignore_ascii_case(m.as_bytes()));
+    if let Some(&known) = known {
         return Some(Cow::Borrowed(known));
     }
     if bytes.iter().any(u8::is_ascii_lowercase) {
@@ -518,36 +531,41 @@ fn mechanism_name<'a>(line: &mut Line<'a>, name: Range<usize>) -> Option<Cow<'a,
     line.text(name).map(Cow::Borrowed)
 }
 
-/// `AUTH mechanism [initial-response]` (RFC 4954); `=` is an empty initial response.
+/// `AUTH mechanism [initial-response]` (RFC 4954); `=` is an empty initial response. The
+/// response is checked here and decoded only when the application asks for it.
 fn parse_auth<'a, E: Reject>(line: &mut Line<'a>, args: usize) -> Parsed<'a, E> {
     const USAGE: &str = "Syntax: AUTH mechanism [response]";
     let b = line.bytes();
     let start = skip_spaces(b, args);
     let end = word_end(b, start);
-    if end == start {
-        return Err(syntax_error(b, "AUTH", USAGE));
-    }
-    if end - start > 20 || !all(&b[start..end], MECHANISM) {
-        return Err(syntax_error(b, "AUTH", "invalid SASL mechanism name"));
-    }
-    let Some(mechanism) = mechanism_name(line, start..end) else {
-        return Err(bad_line_error(b));
+    let mechanism = match common_mechanism(&b[start..end]) {
+        Some(known) => Cow::Borrowed(known),
+        None => {
+            if end == start {
+                return Err(syntax_error(b, "AUTH", USAGE));
+            }
+            if end - start > 20 || !all(&b[start..end], MECHANISM) {
+                return Err(syntax_error(b, "AUTH", "invalid SASL mechanism name"));
+            }
+            let Some(mechanism) = mechanism_name(line, start..end) else {
+                return Err(bad_line_error(b));
+            };
+            mechanism
+        }
     };
     let mut i = skip_spaces(b, end);
     let mut initial_response = None;
     if b.get(i) != Some(&b'\r') {
         let end = word_end(b, i);
         let response = match &b[i..end] {
-            b"=" => Cow::Borrowed(&[][..]),
-            b64 => match b64::decode(b64) {
-                Some(decoded) => Cow::Owned(decoded),
-                None => {
-                    let reason = "invalid base64 in initial response";
-                    return Err(syntax_error(b, "AUTH", reason));
-                }
-            },
+            b"=" => &[][..],
+            b64 if b64::is_canonical(b64) => b64,
+            _ => {
+                let reason = "invalid base64 in initial response";
+                return Err(syntax_error(b, "AUTH", reason));
+            }
         };
-        initial_response = Some(response);
+        initial_response = Some(InitialResponse::from_checked_base64(response));
         i = skip_spaces(b, end);
     }
     match line_end(b, i) {
@@ -591,10 +609,13 @@ pub fn encode_command(command: &Command<'_>, out: &mut BytesMut) {
             initial_response,
         } => {
             arg(mechanism);
-            match initial_response.as_deref() {
+            match initial_response {
                 None => {}
-                Some([]) => arg("="),
-                Some(bytes) => arg(&BASE64.encode(bytes)),
+                Some(response) if response.is_empty() => arg("="),
+                Some(response) => {
+                    out.put_u8(b' ');
+                    out.extend_from_slice(response.as_base64());
+                }
             }
         }
         Command::Mail(mail) => {

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-mod b64;
+pub(crate) mod b64;
 mod command;
 mod line;
 mod params;

@@ -18,7 +18,8 @@ use nom::error::{Error, ErrorKind};
 use super::xtext::decode_xtext;
 use super::{CommandError, CommandErrorKind, DecodeError};
 use crate::types::{
-    Address, Body, Command, MailFrom, MailParams, Notify, Orcpt, Param, RcptParams, RcptTo, Ret,
+    Address, Body, Command, InitialResponse, MailFrom, MailParams, Notify, Orcpt, Param,
+    RcptParams, RcptTo, Ret,
 };
 
 fn new_error(
@@ -271,9 +272,9 @@ fn parse_auth(args: &str) -> Result<Command<'_>, CommandError> {
     };
     let initial_response = match words.next() {
         None => None,
-        Some("=") => Some(Cow::Borrowed(&[][..])),
-        Some(b64) => Some(Cow::Owned(
-            BASE64
+        Some("=") => Some(InitialResponse::from_decoded(b"")),
+        Some(b64) => Some(InitialResponse::from_decoded(
+            &BASE64
                 .decode(b64)
                 .map_err(|_| syntax("invalid base64 in initial response"))?,
         )),

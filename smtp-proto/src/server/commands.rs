@@ -10,7 +10,9 @@ use super::{
     Server, UnknownParams,
 };
 use crate::codec::{CommandError, CommandErrorKind};
-use crate::types::{Address, Body, Capability, Command, EhloReply, MailFrom, Param, RcptTo, Reply};
+use crate::types::{
+    Address, Body, Capability, Command, EhloReply, InitialResponse, MailFrom, Param, RcptTo, Reply,
+};
 
 impl Server {
     pub(super) fn handle_command(&mut self, command: Command<'_>) {
@@ -38,7 +40,7 @@ impl Server {
             Command::Auth {
                 mechanism,
                 initial_response,
-            } => self.auth(&mechanism, initial_response.map(Cow::into_owned)),
+            } => self.auth(&mechanism, initial_response),
         }
     }
 
@@ -404,7 +406,7 @@ impl Server {
         self.push_event(Event::StartTls);
     }
 
-    fn auth(&mut self, mechanism: &str, initial_response: Option<Vec<u8>>) {
+    fn auth(&mut self, mechanism: &str, initial_response: Option<InitialResponse<'_>>) {
         if self.config.auth_mechanisms.is_empty() {
             return self.protocol_error(bad_sequence("Error: authentication not enabled"));
         }
@@ -435,7 +437,7 @@ impl Server {
         self.pending = Some(Pending::Auth);
         self.push_event(Event::Auth {
             mechanism: mechanism.to_owned(),
-            initial_response: initial_response.map(super::SaslData),
+            initial_response: initial_response.map(|r| super::SaslData(r.decode())),
         });
     }
 }

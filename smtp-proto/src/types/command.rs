@@ -6,6 +6,11 @@
 
 use std::borrow::Cow;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use crate::codec::b64;
+
 /// One SMTP (or LMTP) command line.
 ///
 /// `Debug` prints the AUTH initial response as `***` so that credentials do not reach logs.
@@ -49,9 +54,78 @@ pub enum Command<'a> {
     Auth {
         /// SASL mechanism name, upper-cased by the decoder.
         mechanism: Cow<'a, str>,
-        /// The initial response, already base64-decoded (`=` decodes to empty bytes).
-        initial_response: Option<Cow<'a, [u8]>>,
+        /// The initial response, checked but still base64-encoded (`=` is the empty
+        /// response); [`InitialResponse::decode`] gives its bytes.
+        initial_response: Option<InitialResponse<'a>>,
     },
+}
+
+/// The initial response of `AUTH` (RFC 4954) as it travels: base64 text that the decoder
+/// has checked (standard alphabet, canonical padding, exactly what
+/// [`decode`](Self::decode) accepts) but not decoded, so that parsing the command neither
+/// allocates nor decodes a response that may never be used.
+///
+/// Canonical base64 stands for exactly one byte string, so two responses are equal when
+/// their bytes are. `Debug` prints `***`: the response usually holds credentials.
+///
+/// ```
+/// use smtp_proto::types::InitialResponse;
+///
+/// let response = InitialResponse::from_decoded(b"\0user\0password");
+/// assert_eq!(response.as_base64(), b"AHVzZXIAcGFzc3dvcmQ=");
+/// assert_eq!(response.decode(), b"\0user\0password");
+/// assert_eq!(format!("{response:?}"), "***");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct InitialResponse<'a> {
+    /// Canonical base64; empty for the empty response (`=` on the wire).
+    base64: Cow<'a, [u8]>,
+}
+
+impl<'a> InitialResponse<'a> {
+    /// The response made of the bytes `decoded` (base64-encoded here), as a client sends it.
+    pub fn from_decoded(decoded: &[u8]) -> InitialResponse<'static> {
+        InitialResponse {
+            base64: Cow::Owned(BASE64.encode(decoded).into_bytes()),
+        }
+    }
+
+    /// Base64 text the codec has checked with [`b64::is_canonical`]; `=` is given as
+    /// empty text.
+    pub(crate) fn from_checked_base64(base64: &'a [u8]) -> Self {
+        Self {
+            base64: Cow::Borrowed(base64),
+        }
+    }
+
+    /// The bytes the response stands for (empty for `=`).
+    pub fn decode(&self) -> Vec<u8> {
+        // Checked (or encoded) when the value was made, so this cannot fail.
+        b64::decode(&self.base64).unwrap_or_default()
+    }
+
+    /// The base64 text; empty for the empty response, which is sent as `=`.
+    pub fn as_base64(&self) -> &[u8] {
+        &self.base64
+    }
+
+    /// Whether this is the empty response (`=`).
+    pub fn is_empty(&self) -> bool {
+        self.base64.is_empty()
+    }
+
+    /// Copies the text if it is borrowed.
+    pub fn into_owned(self) -> InitialResponse<'static> {
+        InitialResponse {
+            base64: owned(self.base64),
+        }
+    }
+}
+
+impl std::fmt::Debug for InitialResponse<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// `MAIL FROM` with its parameters.
@@ -236,7 +310,7 @@ impl Command<'_> {
                 initial_response,
             } => Command::Auth {
                 mechanism: owned(mechanism),
-                initial_response: initial_response.map(owned),
+                initial_response: initial_response.map(InitialResponse::into_owned),
             },
         }
     }

@@ -4,6 +4,7 @@ mod command;
 mod reply;
 
 pub use command::{
-    Address, Body, Command, MailFrom, MailParams, Notify, Orcpt, Param, RcptParams, RcptTo, Ret,
+    Address, Body, Command, InitialResponse, MailFrom, MailParams, Notify, Orcpt, Param,
+    RcptParams, RcptTo, Ret,
 };
 pub use reply::{Capability, EhloReply, EnhancedCode, Reply};
