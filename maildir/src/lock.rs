@@ -102,17 +102,16 @@ impl Drop for DotLock {
 fn try_create(path: &Path, host: &str) -> io::Result<u64> {
     let content = format!("{}:{}", std::process::id(), host);
     let temp = temp_name(path);
-    match write_new(&temp, &content) {
-        Ok(()) => {
-            let linked = fs::hard_link(&temp, path);
-            let _ = fs::remove_file(&temp);
-            match linked {
-                Ok(()) => return Ok(fs::symlink_metadata(path)?.ino()),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                Err(_) => {} // no hard links here: fall back to O_EXCL
-            }
+    // On an error writing the temporary file (a full disk, say), the O_EXCL path
+    // below reports what is wrong.
+    if write_new(&temp, &content).is_ok() {
+        let linked = fs::hard_link(&temp, path);
+        let _ = fs::remove_file(&temp);
+        match linked {
+            Ok(()) => return Ok(fs::symlink_metadata(path)?.ino()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+            Err(_) => {} // no hard links here: fall back to O_EXCL
         }
-        Err(_) => {} // e.g. a full disk; the O_EXCL path reports what is wrong
     }
     let mut file = create_exclusive(path)?;
     // Like Dovecot: a lock whose PID could not be written stays empty.
