@@ -256,6 +256,47 @@ fn bdat_chunks_stream_exactly() {
     );
 }
 
+/// A bare CR or LF in a BDAT body that is not BINARYMIME is refused like one in DATA:
+/// relayed with DATA, it could end the message early (SMTP smuggling).
+#[test]
+fn bdat_bare_line_endings_are_refused_unless_binarymime() {
+    let t = session(
+        &Config::new("mx"),
+        &Policy::default(),
+        &[
+            b"EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n",
+            b"BDAT 8\r\nhi\r\n.\n\r\nBDAT 3 LAST\r\nx\r\n",
+            b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 3\r\nok\rBDAT 4 LAST\r\n\nok\r",
+            b"BDAT 2 LAST\r\n\r\n",
+            b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 4 LAST\r\nok\r\n",
+        ],
+    );
+    let refused = "550 5.6.0 Error: bare CR or LF in message, lines must end with CRLF";
+    let lines = lines(&t);
+    assert_eq!(
+        lines[lines.len() - 12..],
+        [
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            refused,
+            "503 5.5.1 Error: need MAIL command",
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "250 2.0.0 3 octets received",
+            refused,
+            "503 5.5.1 Error: need MAIL command",
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "250 2.0.0 Ok: queued",
+        ]
+    );
+    assert_eq!(
+        count(&t, |e| *e == Event::MessageRejected(BodyError::BareLineEnding)),
+        2
+    );
+    assert_eq!(t.bodies().last().map(Vec::as_slice), Some(&b"ok\r\n"[..]));
+}
+
 #[test]
 fn bdat_zero_last_and_mixing_rules() {
     let t = session(

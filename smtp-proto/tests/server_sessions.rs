@@ -625,6 +625,18 @@ fn auth_cancel_bad_base64_and_policy_errors() {
         lines(&t).last().unwrap(),
         "538 5.7.11 Encryption required for requested authentication mechanism"
     );
+    // A server that requires TLS answers AUTH as it answers MAIL (RFC 3207 section 4).
+    let mut tls_only = full_config();
+    tls_only.require_tls = true;
+    let t = session(
+        &tls_only,
+        &Policy::default(),
+        &[b"EHLO c\r\n", b"AUTH PLAIN\r\n"],
+    );
+    assert_eq!(
+        lines(&t).last().unwrap(),
+        "530 5.7.0 Must issue a STARTTLS command first"
+    );
     // AUTH not configured.
     let t = session(
         &Config::new("mx"),

@@ -9,8 +9,8 @@
 //!   the same [authenticator](crate::login) as IMAP and POP3 (failure delay, the
 //!   fail2ban line of [`logging::auth_failed`](crate::logging::auth_failed), blocking
 //!   pool). AUTH is offered only over TLS: before STARTTLS the EHLO reply does not list
-//!   it, `AUTH` gets `538 5.7.11` and `MAIL` gets `530 5.7.0 Must issue a STARTTLS command
-//!   first`. The one exception is `auth.allow_plaintext_auth_on_loopback` for clients on
+//!   it, and `AUTH` and `MAIL` get `530 5.7.0 Must issue a STARTTLS command first` (RFC
+//!   3207 section 4). The one exception is `auth.allow_plaintext_auth_on_loopback` for clients on
 //!   127.0.0.1/::1. A wrong password gets `535 5.7.8`, a directory failure `454 4.7.0`.
 //! - **MAIL before AUTH** gets `530 5.7.0 Authentication required`: an unauthenticated
 //!   client can send nothing here, not even to local users (that is the MX's job).

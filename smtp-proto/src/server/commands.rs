@@ -312,9 +312,10 @@ impl Server {
             remaining: size,
             last,
             deliver: reject.is_none(),
+            ends: self.session.transaction.as_ref().and_then(|t| t.bdat_ends),
         };
         if size == 0 {
-            self.bdat_done(last, size, reject);
+            self.bdat_done(&rx, size, reject);
         } else {
             self.phase = Phase::Bdat { rx, size, reject };
         }
@@ -411,6 +412,15 @@ impl Server {
             return self.protocol_error(bad_sequence("Error: authentication not enabled"));
         }
         if !self.auth_offered() {
+            // A server that requires TLS answers everything but EHLO, STARTTLS, NOOP
+            // and QUIT this way (RFC 3207 section 4); otherwise RFC 4954's 538.
+            if self.config.require_tls && !self.session.tls {
+                return self.protocol_error(reply(
+                    530,
+                    (5, 7, 0),
+                    "Must issue a STARTTLS command first",
+                ));
+            }
             let text = "Encryption required for requested authentication mechanism";
             return self.protocol_error(reply(538, (5, 7, 11), text));
         }

@@ -177,7 +177,7 @@ pub struct Config {
     pub auth_mechanisms: Vec<String>,
     /// Offer and accept AUTH only over TLS.
     pub auth_requires_tls: bool,
-    /// Refuse MAIL (`530 5.7.0`) until STARTTLS has completed.
+    /// Refuse MAIL and AUTH (`530 5.7.0`) until STARTTLS has completed.
     pub require_tls: bool,
     /// Refuse MAIL (`530 5.7.0`) until AUTH has succeeded (submission).
     pub require_auth: bool,

@@ -336,6 +336,8 @@ pub(crate) struct BdatReceiver {
     pub(crate) last: bool,
     /// Whether the bytes are delivered (false: read and discard).
     pub(crate) deliver: bool,
+    /// The line-end check carried from chunk to chunk; `None` for a BINARYMIME body.
+    pub(crate) ends: Option<LineEnds>,
 }
 
 impl BdatReceiver {
@@ -343,13 +345,92 @@ impl BdatReceiver {
     pub(crate) fn feed(&mut self, input: &[u8], out: &mut Pieces) -> Progress {
         let take = usize::try_from(self.remaining).map_or(input.len(), |r| r.min(input.len()));
         if self.deliver {
-            out.input(0..take);
+            match &mut self.ends {
+                None => out.input(0..take),
+                Some(ends) => {
+                    ends.scan(&input[..take], out);
+                    self.deliver = ends.failure.is_none();
+                }
+            }
         }
         self.remaining -= take as u64;
         Progress {
             consumed: take,
             finished: self.remaining == 0,
         }
+    }
+}
+
+/// The bare CR / LF check of a BDAT body that is not BINARYMIME: RFC 3030 chunks carry
+/// the message as it is, so a bare line ending is not an end of anything here, but a
+/// message with one could end early when it is relayed with DATA (SMTP smuggling). A
+/// CRLF split between two chunks is a line end like any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineEnds {
+    bare: BareLineEndings,
+    /// The previous chunk ended with a CR: the next byte must be LF.
+    after_cr: bool,
+    failure: Option<BodyError>,
+}
+
+impl LineEnds {
+    pub(crate) fn new(bare: BareLineEndings) -> Self {
+        Self {
+            bare,
+            after_cr: false,
+            failure: None,
+        }
+    }
+
+    /// Why the body is rejected, if it is; `last`: the body ended after this chunk, so
+    /// a CR waiting for its LF is bare.
+    pub(crate) fn failure(&self, last: bool) -> Option<BodyError> {
+        self.failure
+            .or((last && self.after_cr).then_some(BodyError::BareLineEnding))
+    }
+
+    /// Checks one chunk's bytes, passing them on (a bare LF as CRLF when normalising).
+    fn scan(&mut self, chunk: &[u8], out: &mut Pieces) {
+        let mut i = 0;
+        if self.after_cr {
+            if chunk.first() != Some(&b'\n') {
+                return self.fail();
+            }
+            self.after_cr = false;
+            i = 1;
+        }
+        let mut run_start = 0;
+        while let Some(offset) = memchr2(b'\r', b'\n', &chunk[i..]) {
+            let at = i + offset;
+            if chunk[at] == b'\r' {
+                match chunk.get(at + 1) {
+                    Some(b'\n') => i = at + 2,
+                    Some(_) => {
+                        // The CR is passed on as if it had ended the input, so the
+                        // events do not depend on where the input was split.
+                        out.input(run_start..at + 1);
+                        return self.fail();
+                    }
+                    None => {
+                        self.after_cr = true;
+                        break;
+                    }
+                }
+            } else if self.bare == BareLineEndings::NormalizeLf {
+                out.input(run_start..at);
+                out.made(b"\r\n");
+                run_start = at + 1;
+                i = at + 1;
+            } else {
+                out.input(run_start..at);
+                return self.fail();
+            }
+        }
+        out.input(run_start..chunk.len());
+    }
+
+    fn fail(&mut self) {
+        self.failure = Some(BodyError::BareLineEnding);
     }
 }
 
@@ -470,6 +551,7 @@ mod tests {
             remaining: 5,
             last: false,
             deliver: true,
+            ends: None,
         };
         let mut out = Pieces::default();
         assert_eq!(
@@ -488,6 +570,46 @@ mod tests {
             }
         );
         assert_eq!(out.drain().collect::<Vec<_>>(), [Piece::Input(0..2)]);
+    }
+
+    /// Runs chunks through one line-end check; the body bytes, and the failure at the end.
+    fn bdat_chunks(chunks: &[&[u8]], bare: BareLineEndings) -> (Vec<u8>, Option<BodyError>) {
+        let mut ends = LineEnds::new(bare);
+        let mut body = BytesMut::new();
+        for chunk in chunks {
+            let mut out = Pieces::default();
+            ends.scan(chunk, &mut out);
+            out.render(chunk, &mut body);
+            if ends.failure.is_some() {
+                break;
+            }
+        }
+        (body.to_vec(), ends.failure(true))
+    }
+
+    #[test]
+    fn bdat_bare_line_endings_are_refused_or_normalised() {
+        use BareLineEndings::{NormalizeLf, Reject};
+        let fine: [&[&[u8]]; 3] = [&[b"a\r\nb\r\n"], &[b"a\r", b"\nb\r\n"], &[b"a\r\n", b""]];
+        for chunks in fine {
+            assert_eq!(bdat_chunks(chunks, Reject), (chunks.concat(), None));
+        }
+        let bare: [&[&[u8]]; 6] = [
+            &[b"a\n.\nMAIL FROM:<x@y>\r\n"],
+            &[b"a\r.\r\n"],
+            &[b"a\r", b"x\r\n"],
+            &[b"a\r\n.\r"],
+            &[b"a\r\n", b"\n.\r\n"],
+            &[b"a\r\n", b"b\r"],
+        ];
+        for chunks in bare {
+            let (_, failure) = bdat_chunks(chunks, Reject);
+            assert_eq!(failure, Some(BodyError::BareLineEnding), "{chunks:?}");
+        }
+        let (body, failure) = bdat_chunks(&[b"a\nb\r", b"\nc\n"], NormalizeLf);
+        assert_eq!((body.as_slice(), failure), (&b"a\r\nb\r\nc\r\n"[..], None));
+        let (_, failure) = bdat_chunks(&[b"a\rb\r\n"], NormalizeLf);
+        assert_eq!(failure, Some(BodyError::BareLineEnding));
     }
 
     /// Nearly all of a body is passed through as input: a dot-stuffed line splits it, and

@@ -105,10 +105,10 @@ pub use event::{
     BodyError, BodyKind, CloseReason, DecisionError, Event, HelloKind, Output, SaslData,
 };
 
-use self::data::{BdatReceiver, DotReceiver, Piece, Pieces};
+use self::data::{BdatReceiver, DotReceiver, LineEnds, Piece, Pieces};
 use self::replies::{reply, with_enhanced};
 use crate::codec::{LineFrame, encode_reply, frame_line, parse_command_line, skip_line};
-use crate::types::{Address, MailFrom, RcptTo, Reply};
+use crate::types::{Address, Body, MailFrom, RcptTo, Reply};
 
 /// What the machine is reading.
 #[derive(Debug)]
@@ -175,6 +175,8 @@ struct Transaction {
     rcpt_seen: bool,
     /// Octets received by BDAT so far; `None` until the first BDAT.
     bdat_received: Option<u64>,
+    /// The bare CR / LF check across BDAT chunks; `None` for BODY=BINARYMIME.
+    bdat_ends: Option<LineEnds>,
 }
 
 /// What the server knows about the client; reset by STARTTLS.
@@ -483,7 +485,7 @@ impl Server {
                 rx, size, reject, ..
             } = std::mem::replace(&mut self.phase, Phase::Command)
             {
-                self.bdat_done(rx.last, size, reject);
+                self.bdat_done(&rx, size, reject);
             }
         }
         true
@@ -546,15 +548,7 @@ impl Server {
                 self.push_event(Event::MessageEnd { recipients });
             }
             Some(error) => {
-                let r = match error {
-                    BodyError::TooBig => replies::message_too_big(),
-                    BodyError::LineTooLong => reply(550, (5, 6, 0), "Error: message line too long"),
-                    BodyError::BareLineEnding => reply(
-                        550,
-                        (5, 6, 0),
-                        "Error: bare CR or LF in message, lines must end with CRLF",
-                    ),
-                };
+                let r = body_error_reply(error);
                 let count = if lmtp { recipients.len() } else { 1 };
                 for _ in 0..count {
                     self.send(r.clone());
@@ -565,7 +559,9 @@ impl Server {
         }
     }
 
-    fn bdat_done(&mut self, last: bool, size: u64, reject: Option<BdatReject>) {
+    /// Answers a BDAT chunk once all of it is read.
+    fn bdat_done(&mut self, rx: &BdatReceiver, size: u64, reject: Option<BdatReject>) {
+        let last = rx.last;
         match reject {
             Some(r) if r.protocol_error => self.protocol_error(r.reply),
             Some(r) => {
@@ -573,8 +569,26 @@ impl Server {
                     self.send(r.reply.clone());
                 }
             }
-            None if last => self.finish_body(None),
-            None => self.send(reply(250, (2, 0, 0), format!("{size} octets received"))),
+            None => match rx.ends.and_then(|ends| ends.failure(last)) {
+                Some(error) if last => self.finish_body(Some(error)),
+                Some(error) => {
+                    // The body is refused before its last chunk: one reply, and the
+                    // chunks that follow find no transaction.
+                    self.send(body_error_reply(error));
+                    self.session.transaction = None;
+                    self.push_event(Event::MessageRejected(error));
+                }
+                None => {
+                    if let Some(txn) = self.session.transaction.as_mut() {
+                        txn.bdat_ends = rx.ends;
+                    }
+                    if last {
+                        self.finish_body(None);
+                    } else {
+                        self.send(reply(250, (2, 0, 0), format!("{size} octets received")));
+                    }
+                }
+            },
         }
     }
 
@@ -636,11 +650,13 @@ impl Server {
     /// Accepts the MAIL of [`Event::Mail`] (`250 2.1.0`); the transaction starts.
     pub fn accept_mail(&mut self) -> Result<(), DecisionError> {
         if let Pending::Mail(mail) = self.take_pending(|p| matches!(p, Pending::Mail(_)))? {
+            let binary = mail.params.body == Some(Body::BinaryMime);
             self.session.transaction = Some(Transaction {
                 mail,
                 recipients: Vec::new(),
                 rcpt_seen: false,
                 bdat_received: None,
+                bdat_ends: (!binary).then(|| LineEnds::new(self.config.bare_line_endings)),
             });
             self.send(reply(250, (2, 1, 0), "Ok"));
         }
@@ -773,5 +789,18 @@ impl Server {
         if !self.is_closed() {
             self.close_with(with_enhanced(reply), CloseReason::Application);
         }
+    }
+}
+
+/// The reply to a body refused while it was read.
+fn body_error_reply(error: BodyError) -> Reply<'static> {
+    match error {
+        BodyError::TooBig => replies::message_too_big(),
+        BodyError::LineTooLong => reply(550, (5, 6, 0), "Error: message line too long"),
+        BodyError::BareLineEnding => reply(
+            550,
+            (5, 6, 0),
+            "Error: bare CR or LF in message, lines must end with CRLF",
+        ),
     }
 }
