@@ -291,7 +291,8 @@ fn bdat_bare_line_endings_are_refused_unless_binarymime() {
         ]
     );
     assert_eq!(
-        count(&t, |e| *e == Event::MessageRejected(BodyError::BareLineEnding)),
+        count(&t, |e| *e
+            == Event::MessageRejected(BodyError::BareLineEnding)),
         2
     );
     assert_eq!(t.bodies().last().map(Vec::as_slice), Some(&b"ok\r\n"[..]));
