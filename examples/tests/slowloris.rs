@@ -1,6 +1,7 @@
 //! Slowloris against the real `postroom` binary: a client that trickles one byte of a
 //! command every 500 ms and never ends the line is still closed by the idle timeout
-//! (2 s here), because partial input does not extend it.
+//! (2 s here), because partial input does not extend it: ManageSieve, IMAP before
+//! login, the MX and submission (smtp-proto's command timeout).
 
 mod support;
 
@@ -43,12 +44,24 @@ fn trickle(addr: SocketAddr, greeting: &str, command: &[u8]) -> Option<Duration>
 #[test]
 fn trickled_commands_are_closed_by_the_idle_timeout() {
     let target = start(&Options::default(), Some(2));
-    let (sieve, imap) = std::thread::scope(|scope| {
-        let sieve = scope.spawn(|| trickle(target.sieve, "\"", b"NOOP \"a"));
-        let imap = scope.spawn(|| trickle(target.server.imap, "* OK", b"a1 NOOP a"));
-        (sieve.join().unwrap(), imap.join().unwrap())
+    let lifetimes = std::thread::scope(|scope| {
+        let clients = [
+            ("managesieve", target.sieve, "\"", &b"NOOP \"a"[..]),
+            ("imap", target.server.imap, "* OK", b"a1 NOOP a"),
+            ("mx", target.server.mx, "220 ", b"EHLO slow.example"),
+            (
+                "submission",
+                target.server.submission,
+                "220 ",
+                b"EHLO slow.example",
+            ),
+        ]
+        .map(|(name, addr, greeting, command)| {
+            (name, scope.spawn(move || trickle(addr, greeting, command)))
+        });
+        clients.map(|(name, client)| (name, client.join().unwrap()))
     });
-    for (name, lifetime) in [("managesieve", sieve), ("imap", imap)] {
+    for (name, lifetime) in lifetimes {
         let lifetime = lifetime.unwrap_or_else(|| panic!("{name}: open after {LIMIT:?}"));
         // The timeout is 2 s; allow for a slow machine, far below the 30 s limit.
         assert!(lifetime < Duration::from_secs(15), "{name}: {lifetime:?}");

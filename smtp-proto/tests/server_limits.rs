@@ -235,3 +235,43 @@ fn activity_restarts_the_timer() {
     server.handle_timeout(t0 + Duration::from_secs(300));
     assert!(!server.is_closed());
 }
+
+/// A command line trickled byte by byte (slowloris) does not restart the timer; only a
+/// complete line does.
+#[test]
+fn a_trickled_line_meets_the_command_timeout() {
+    let t0 = Instant::now();
+    let mut server = Server::new(Config::new("mx"), t0);
+    let mut t = Transcript::default();
+    let policy = Policy::default();
+    drain(&mut server, &policy, &mut t);
+    for (i, byte) in b"EHLO slow.example".iter().enumerate() {
+        server.handle_timeout(t0 + Duration::from_secs(15 * i as u64));
+        server.handle_input(&[*byte]);
+        drain(&mut server, &policy, &mut t);
+        assert_eq!(server.poll_timeout(), Some(t0 + Duration::from_secs(300)));
+    }
+    server.handle_timeout(t0 + Duration::from_secs(299));
+    server.handle_input(b"\r\n");
+    drain(&mut server, &policy, &mut t);
+    assert!(!server.is_closed());
+    assert_eq!(
+        server.poll_timeout(),
+        Some(t0 + Duration::from_secs(299 + 300))
+    );
+    server.handle_timeout(t0 + Duration::from_secs(400));
+    server.handle_input(b"NO");
+    drain(&mut server, &policy, &mut t);
+    server.handle_timeout(t0 + Duration::from_secs(599));
+    server.handle_input(b"O");
+    drain(&mut server, &policy, &mut t);
+    server.handle_timeout(t0 + Duration::from_secs(599 + 1));
+    drain(&mut server, &policy, &mut t);
+    assert!(server.is_closed());
+    assert!(
+        t.text()
+            .ends_with("421 4.4.2 mx Error: timeout exceeded\r\n"),
+        "{}",
+        t.text()
+    );
+}

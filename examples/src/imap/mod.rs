@@ -84,6 +84,11 @@ impl ImapService {
         imap.limits.max_append_size = u32::try_from(config.limits.message_size).unwrap_or(u32::MAX);
         imap.timeouts.authenticated = config.limits.idle_timeout().max(MIN_AUTHENTICATED_TIMEOUT);
         imap.timeouts.idle = imap.timeouts.authenticated;
+        // Before login the idle limit applies too, capped by the machine's own default.
+        imap.timeouts.not_authenticated = config
+            .limits
+            .idle_timeout()
+            .min(imap.timeouts.not_authenticated);
         let auth = Authenticator::new(
             "imap",
             directory.clone(),

@@ -176,6 +176,7 @@ impl Server {
             }
         };
         self.input.advance(n);
+        self.anchor = self.clock;
         let Phase::AppendNext { mut ctx } = std::mem::replace(&mut self.phase, Phase::Command)
         else {
             return false;

@@ -90,10 +90,12 @@ impl Server {
         true
     }
 
-    /// Drops `n` bytes of input: a whole command or a refused literal's prefix.
+    /// Drops `n` bytes of input: a whole command or a refused literal's prefix. A
+    /// complete line arrived, so the inactivity timeout restarts.
     pub(super) fn consume(&mut self, n: usize) {
         self.input.advance(n.min(self.input.len()));
         self.literal_acked = 0;
+        self.anchor = self.clock;
     }
 
     /// A synchronising literal within the limits: ask, or accept at once.
@@ -112,6 +114,7 @@ impl Server {
         match self.config.literal_policy {
             LiteralPolicy::Accept => {
                 self.literal_acked = offset;
+                self.anchor = self.clock;
                 self.send_continuation("Ready for literal data");
             }
             LiteralPolicy::Ask => {

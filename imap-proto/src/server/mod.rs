@@ -12,7 +12,10 @@
 //!   inactivity timeout (`* BYE Autologout`, then [`Event::Closed`]). Timeouts are
 //!   measured from the last time learned through `handle_timeout`, so call it with the
 //!   current time whenever the driver wakes up (before `handle_input`, before answering a
-//!   decision that took time, and at the instant from [`Server::poll_timeout`]).
+//!   decision that took time, and at the instant from [`Server::poll_timeout`]). A
+//!   timeout counts from the last complete command line, continuation or decision:
+//!   a partial line does not extend it (a client trickling bytes is still closed),
+//!   while APPEND message data does (a slow upload is not cut off).
 //! - [`Server::poll_output`] returns, in order: [`Output::Transmit`] (bytes to write),
 //!   [`Output::Event`] (see [`Event`]), or [`Output::NeedInput`] once nothing more can
 //!   happen without input, a timeout or a decision.
@@ -270,7 +273,9 @@ pub struct Server {
     auth_failures: u32,
     /// The latest time learned from `new` or `handle_timeout`.
     clock: Instant,
-    /// When the current wait for the client started.
+    /// When the current wait for the client started: the end of the last complete
+    /// command line (or decision), never a partial line, so trickled bytes cannot
+    /// postpone the timeout (slowloris). APPEND message data does move it.
     anchor: Instant,
 }
 
@@ -400,7 +405,10 @@ impl Server {
         if bytes.is_empty() || matches!(self.phase, Phase::Closed | Phase::TlsHandshake) {
             return;
         }
-        self.anchor = self.clock;
+        if matches!(self.phase, Phase::AppendData { .. }) {
+            // Message data is progress: a big APPEND over a slow link is not cut off.
+            self.anchor = self.clock;
+        }
         let cap = self
             .config
             .limits

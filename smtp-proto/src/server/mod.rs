@@ -201,7 +201,9 @@ pub struct Server {
     bad_commands: u32,
     /// The latest time learned from `new` or `handle_timeout`.
     clock: Instant,
-    /// When the current wait started.
+    /// When the current wait started: the last complete command line, answered
+    /// decision or body input. Partial command lines do not move it, so a client that
+    /// trickles a line byte by byte (slowloris) still meets the command timeout.
     anchor: Instant,
     /// The receivers' description of the body bytes in the last input (kept for its
     /// allocation).
@@ -282,7 +284,10 @@ impl Server {
         if bytes.is_empty() || matches!(self.phase, Phase::Closed | Phase::TlsHandshake) {
             return;
         }
-        self.anchor = self.clock;
+        if matches!(self.phase, Phase::Data(_) | Phase::Bdat { .. }) {
+            // RFC 5321 4.5.3.2: the data block timeout runs per block received.
+            self.anchor = self.clock;
+        }
         let cap = self
             .line_limit()
             .saturating_add(self.config.limits.max_pending_input);
@@ -365,6 +370,7 @@ impl Server {
             LineFrame::TooLong { discard, complete } => {
                 self.input.advance(discard);
                 if complete {
+                    self.anchor = self.clock;
                     self.protocol_error(replies::line_too_long());
                 } else {
                     self.phase = Phase::SkipLine;
@@ -372,6 +378,7 @@ impl Server {
                 true
             }
             LineFrame::Complete { len } => {
+                self.anchor = self.clock;
                 let line = self.input.split_to(len);
                 match parse_command_line(&line) {
                     Ok(command) => self.handle_command(command),
@@ -389,6 +396,7 @@ impl Server {
         }
         self.input.advance(skip);
         if complete {
+            self.anchor = self.clock;
             self.phase = Phase::Command;
             if auth {
                 self.auth_line_too_long();
@@ -405,6 +413,7 @@ impl Server {
             LineFrame::TooLong { discard, complete } => {
                 self.input.advance(discard);
                 if complete {
+                    self.anchor = self.clock;
                     self.phase = Phase::Command;
                     self.auth_line_too_long();
                 } else {
@@ -413,6 +422,7 @@ impl Server {
                 true
             }
             LineFrame::Complete { len } => {
+                self.anchor = self.clock;
                 let line = self.input.split_to(len);
                 self.phase = Phase::Command;
                 self.auth_response(&line);

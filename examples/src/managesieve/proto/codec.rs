@@ -146,6 +146,12 @@ impl Framer {
         *self = Self::new(self.limits);
     }
 
+    /// Whether the command in progress is inside the data of an accepted literal (as of
+    /// the last [`Framer::next`]): more input is then progress, not a trickled line.
+    pub(crate) fn in_literal(&self) -> bool {
+        self.literal_end.is_some()
+    }
+
     /// Looks at `buf`, which starts at the current command.
     pub(crate) fn next(&mut self, buf: &[u8]) -> Framed {
         if self.skip.is_some() {

@@ -8,7 +8,9 @@
 //! - [`Server::handle_input`] appends bytes from the client.
 //! - [`Server::handle_timeout`] tells the machine the time and fires an expired
 //!   timeout; [`Server::poll_timeout`] says when to call it next. Call it whenever the
-//!   driver wakes up (calling early is harmless).
+//!   driver wakes up (calling early is harmless), and before `handle_input`. The idle
+//!   timeout counts from the last complete command: a partial line does not extend it,
+//!   while literal data (a slow PUTSCRIPT) does.
 //! - [`Server::poll_output`] returns, in order, [`Output::Transmit`] (write these
 //!   bytes), [`Output::Event`] (see [`Event`]), or [`Output::NeedInput`].
 //!
@@ -94,7 +96,9 @@ pub(crate) struct Server {
     bad_commands: u32,
     /// The latest time learned.
     clock: Instant,
-    /// When the current wait started.
+    /// When the current wait started: the end of the last complete command (or
+    /// decision), never a partial line, so trickled bytes cannot postpone the timeout
+    /// (slowloris); data of an accepted literal does move it.
     anchor: Instant,
 }
 
@@ -150,7 +154,10 @@ impl Server {
             return;
         }
         if self.pending.is_none() {
-            self.anchor = self.clock;
+            if self.framer.in_literal() {
+                // Literal data (PUTSCRIPT over a slow link) is progress.
+                self.anchor = self.clock;
+            }
         } else {
             let limits = &self.config.limits;
             let cap = limits
@@ -240,6 +247,7 @@ impl Server {
             }
             Framed::Rejected { discard, error } => {
                 self.input.advance(discard);
+                self.anchor = self.clock;
                 self.frame_refused(error);
                 true
             }
@@ -250,6 +258,7 @@ impl Server {
             }
             Framed::Command(len) => {
                 let frame = self.input.split_to(len).freeze();
+                self.anchor = self.clock;
                 if self.phase == Phase::SaslReply {
                     self.sasl_reply(&frame);
                 } else {

@@ -516,3 +516,74 @@ fn shutdown_says_bye_with_trylater() {
     server.handle_input(b"NOOP\r\n");
     assert!(matches!(server.poll_output(), Output::NeedInput));
 }
+
+/// Feeds each `(seconds after the start, bytes)` at its time, then tells the machine
+/// the time `end` seconds after the start; the clock is virtual.
+fn timed(config: Config, inputs: &[(u64, &[u8])], end: u64) -> (Server, Transcript) {
+    let start = Instant::now();
+    let at = |secs: u64| start + Duration::from_secs(secs);
+    let mut server = Server::new(config, start);
+    let mut t = Transcript::default();
+    drain(&mut server, &mut t);
+    for &(secs, bytes) in inputs {
+        server.handle_timeout(at(secs));
+        server.handle_input(bytes);
+        drain(&mut server, &mut t);
+    }
+    server.handle_timeout(at(end));
+    drain(&mut server, &mut t);
+    (server, t)
+}
+
+fn idle_config(secs: u64) -> Config {
+    let mut config = config();
+    config.timeouts.idle = Duration::from_secs(secs);
+    config
+}
+
+/// Slowloris: one byte of a command every 5 s never reaches a complete line, so the
+/// 10 s idle timeout still closes the session at 10 s.
+#[test]
+fn trickled_bytes_do_not_extend_the_idle_timeout() {
+    let inputs: [(u64, &[u8]); 2] = [(4, b"N"), (8, b"O")];
+    let (server, _) = timed(idle_config(10), &inputs, 9);
+    assert!(!server.is_closed());
+    // Closed 10 s after the greeting, not 10 s after the last byte.
+    let (server, t) = timed(idle_config(10), &inputs, 10);
+    assert!(server.is_closed());
+    assert!(t.sent.ends_with("BYE \"Disconnected for inactivity.\"\r\n"));
+    assert_eq!(t.events.last(), Some(&Event::Closed(CloseReason::Timeout)));
+}
+
+/// A completed command restarts the clock at its last byte.
+#[test]
+fn a_completed_command_resets_the_idle_timeout() {
+    let inputs: [(u64, &[u8]); 2] = [(8, b"NO"), (9, b"OP\r\n")];
+    let (server, t) = timed(idle_config(10), &inputs, 18);
+    assert!(!server.is_closed());
+    assert!(t.sent.ends_with("OK \"Done\"\r\n"));
+    assert!(timed(idle_config(10), &inputs, 19).0.is_closed());
+}
+
+/// PUTSCRIPT with a literal sent 4 bytes every 8 s (longer than the 10 s timeout in
+/// all) completes: literal data is progress.
+#[test]
+fn a_slow_literal_upload_is_not_cut_off() {
+    let auth = format!("AUTHENTICATE \"PLAIN\" \"{PLAIN_KEN}\"\r\n");
+    let script: &[u8] = b"keep;\r\nstop;\r\nkeep;\r\n";
+    let mut inputs: Vec<(u64, &[u8])> =
+        vec![(0, auth.as_bytes()), (1, b"PUTSCRIPT \"slow\" {21+}\r\n")];
+    let mut secs = 1;
+    for chunk in script.chunks(4) {
+        secs += 8;
+        inputs.push((secs, chunk));
+    }
+    inputs.push((secs + 8, b"\r\n"));
+    let (server, t) = timed(idle_config(10), &inputs, secs + 17);
+    assert!(!server.is_closed(), "{}", t.sent);
+    assert!(t.events.iter().any(|e| matches!(
+        e,
+        Event::PutScript { content, .. } if content.as_ref() == script
+    )));
+    assert!(t.sent.ends_with("OK \"Done.\"\r\n"), "{}", t.sent);
+}
