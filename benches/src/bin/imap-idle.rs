@@ -21,7 +21,6 @@
 //! shared pages between them: PSS is the fair sum when one process serves each
 //! connection.
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,6 +29,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+
+use postroom_benches::load::procmem::{Usage, usage};
 
 /// The command-line arguments.
 #[derive(Debug, Clone)]
@@ -95,94 +96,6 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
         settle: Duration::from_secs(settle),
         warmup,
     })
-}
-
-/// Memory and CPU of a set of processes, from `/proc`.
-#[derive(Debug, Clone, Copy, Default)]
-struct Usage {
-    processes: usize,
-    rss_kib: u64,
-    pss_kib: u64,
-    /// User plus system time in clock ticks.
-    cpu_ticks: u64,
-}
-
-/// The pids in `roots` and all their descendants that exist now.
-fn process_tree(roots: &[u32]) -> BTreeSet<u32> {
-    let mut parents = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(stat) = stat_fields(pid) {
-                if let Some(ppid) = stat.get(1).and_then(|p| p.parse::<u32>().ok()) {
-                    parents.push((pid, ppid));
-                }
-            }
-        }
-    }
-    let mut tree: BTreeSet<u32> = roots
-        .iter()
-        .copied()
-        .filter(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
-        .collect();
-    loop {
-        let before = tree.len();
-        for &(pid, ppid) in &parents {
-            if tree.contains(&ppid) {
-                tree.insert(pid);
-            }
-        }
-        if tree.len() == before {
-            return tree;
-        }
-    }
-}
-
-/// The fields of `/proc/<pid>/stat` after the command name (state, ppid, ...).
-fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = stat.rsplit_once(") ")?.1;
-    Some(after_name.split(' ').map(str::to_owned).collect())
-}
-
-/// The value in KiB of a `Name:   123 kB` line.
-fn kib(text: &str, name: &str) -> u64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-fn usage(roots: &[u32]) -> Usage {
-    let mut total = Usage::default();
-    for pid in process_tree(roots) {
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-            continue;
-        };
-        total.processes += 1;
-        total.rss_kib += kib(&status, "VmRSS:");
-        let rollup =
-            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        total.pss_kib += kib(&rollup, "Pss:");
-        if let Some(fields) = stat_fields(pid) {
-            // utime and stime are fields 14 and 15 of stat; 12 and 13 after the name.
-            let tick = |i: usize| {
-                fields
-                    .get(i)
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(0)
-            };
-            total.cpu_ticks += tick(11) + tick(12);
-        }
-    }
-    total
 }
 
 /// An error of one connection, with the step it failed at.
