@@ -9,9 +9,6 @@
 //! ```text
 //! auth throttled: user=<alice@example.org> rip=192.0.2.7 service=imap
 //! ```
-//!
-//! (`rip=unknown` when the attempt is the first of its connection; see
-//! [`Authenticator::check_password_from`]).
 
 mod throttle;
 
@@ -78,14 +75,6 @@ impl Authenticator {
         self.throttle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The IP of the connection running the current task, known once one of its logins
-    /// failed ([`Authenticator::failed`] is told the peer). Every service runs a
-    /// connection's logins in the connection's own task.
-    fn session_ip(&self) -> Option<IpAddr> {
-        let task = tokio::task::try_id()?;
-        self.throttle().session_ip(task, Instant::now())
-    }
-
     /// Whether an attempt for `name` from `ip` may go on; logs the refusal otherwise.
     fn admit(&self, ip: Option<IpAddr>, name: &str) -> bool {
         let Err(refusal) = self.throttle().check(ip, name, Instant::now()) else {
@@ -131,23 +120,20 @@ impl Authenticator {
         }
     }
 
-    /// Checks `password` for the user `name`; on success, may upgrade the stored hash.
-    /// `Unavailable` without checking when the account or the connection's IP is locked
-    /// out.
-    pub(crate) async fn check_password(&self, name: &str, password: Password) -> Verdict {
-        self.check_password_from(self.session_ip(), name, password)
-            .await
-    }
-
-    /// [`Authenticator::check_password`] for a client at `ip`: a service that passes
-    /// the peer's IP here has the per-IP lockout apply from the first attempt of each
-    /// connection, not only once a login of the connection failed.
-    pub(crate) async fn check_password_from(
+    /// Checks `password` for the user `name` logging in from `peer`; on success, may
+    /// upgrade the stored hash. `Unavailable` without checking when the account or the
+    /// peer's IP is locked out.
+    pub(crate) async fn check_password(
         &self,
-        ip: Option<IpAddr>,
+        peer: &Peer,
         name: &str,
         password: Password,
     ) -> Verdict {
+        self.verify(peer.ip(), name, password).await
+    }
+
+    /// [`Authenticator::check_password`] for a client at `ip`.
+    async fn verify(&self, ip: Option<IpAddr>, name: &str, password: Password) -> Verdict {
         if !self.admit(ip, name) {
             return Verdict::Unavailable;
         }
@@ -184,14 +170,9 @@ impl Authenticator {
         if let Some(user) = user {
             logging::auth_failed(user, peer.ip(), peer.listener);
         }
-        let delay = {
-            let now = Instant::now();
-            let mut throttle = self.throttle();
-            if let (Some(task), Some(ip)) = (tokio::task::try_id(), peer.ip()) {
-                throttle.bind_session(task, ip, now);
-            }
-            throttle.record_failure(peer.ip(), user, self.failure_delay, now)
-        };
+        let delay =
+            self.throttle()
+                .record_failure(peer.ip(), user, self.failure_delay, Instant::now());
         tokio::time::sleep(delay).await;
     }
 
@@ -266,11 +247,14 @@ pub(crate) struct SaslExchange {
     failing_ack: bool,
     /// The stored hash cannot serve this mechanism (not logged as a failed login).
     unusable: bool,
+    /// The client's IP, for the throttle.
+    client: Option<IpAddr>,
 }
 
 impl SaslExchange {
-    /// An exchange for `mechanism` (one of those offered), `None` if unsupported.
-    pub(crate) fn new(mechanism: &str, hostname: &str) -> Option<Self> {
+    /// An exchange for `mechanism` (one of those offered) with `peer`, `None` if
+    /// unsupported.
+    pub(crate) fn new(mechanism: &str, hostname: &str, peer: &Peer) -> Option<Self> {
         let options = ServerOptions {
             hostname: hostname.to_owned(),
             ..ServerOptions::default()
@@ -283,6 +267,7 @@ impl SaslExchange {
             awaiting_ack: false,
             failing_ack: false,
             unusable: false,
+            client: peer.ip(),
         })
     }
 
@@ -331,7 +316,7 @@ impl SaslExchange {
                         return self.failure();
                     };
                     let user = self.user.clone().unwrap_or_default();
-                    auth.succeeded(auth.session_ip(), &[&user, &email]);
+                    auth.succeeded(self.client, &[&user, &email]);
                     return match success.final_data {
                         // Neither POP3's +OK (RFC 5034 section 4), IMAP's tagged OK nor
                         // the SMTP 235 of smtp-proto carries SASL data: send it as a
@@ -389,7 +374,7 @@ impl SaslExchange {
                 if !same_identity(&authcid, authzid.as_deref()) {
                     Answer::Reject
                 } else {
-                    match auth.check_password(&authcid, password).await {
+                    match auth.verify(self.client, &authcid, password).await {
                         Verdict::Accepted(email) => {
                             self.email = Some(email);
                             Answer::Accept
@@ -404,7 +389,7 @@ impl SaslExchange {
                 authzid,
                 mechanism,
             } => {
-                if !auth.admit(auth.session_ip(), &authcid) {
+                if !auth.admit(self.client, &authcid) {
                     return None;
                 }
                 let user = auth.lookup(&authcid).await.ok()?;

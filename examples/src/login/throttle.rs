@@ -40,7 +40,7 @@ pub(crate) struct Policy {
     pub(crate) lockout: Duration,
     /// How long after its last failure an entry is forgotten.
     pub(crate) forget_after: Duration,
-    /// The most entries kept per table (IPs, accounts, sessions).
+    /// The most entries kept per table (IPs, accounts).
     pub(crate) capacity: usize,
 }
 
@@ -144,13 +144,12 @@ fn account_key(name: &str) -> String {
     name[..end].to_ascii_lowercase()
 }
 
-/// The failure tables, and which IP each login session comes from.
+/// The failure tables, per IP and per account.
 #[derive(Debug)]
 pub(crate) struct Throttle {
     policy: Policy,
     ips: Bounded<IpAddr, Failures>,
     accounts: Bounded<String, Failures>,
-    sessions: Bounded<tokio::task::Id, IpAddr>,
 }
 
 impl Throttle {
@@ -160,7 +159,6 @@ impl Throttle {
         Self {
             ips: Bounded::new(capacity, ttl),
             accounts: Bounded::new(capacity, ttl),
-            sessions: Bounded::new(capacity, ttl),
             policy,
         }
     }
@@ -228,16 +226,6 @@ impl Throttle {
         for account in accounts {
             self.accounts.remove(&account_key(account));
         }
-    }
-
-    /// Remembers that the login session running as `task` comes from `ip`.
-    pub(crate) fn bind_session(&mut self, task: tokio::task::Id, ip: IpAddr, now: Instant) {
-        self.sessions.insert(task, ip, now);
-    }
-
-    /// The IP of the login session running as `task`, once it has been bound.
-    pub(crate) fn session_ip(&self, task: tokio::task::Id, now: Instant) -> Option<IpAddr> {
-        self.sessions.get(&task, now).copied()
     }
 
     /// How many IPs and accounts have recent failures (expired entries may be counted
@@ -417,21 +405,5 @@ mod tests {
         // A short base (as in the services' unit tests) grows by at most 8 times.
         let short = Duration::from_millis(10);
         assert_eq!(throttle.delay(short, 40), Duration::from_millis(80));
-    }
-
-    #[test]
-    fn sessions_remember_their_ip() {
-        let mut throttle = Throttle::new(Policy::default());
-        let now = Instant::now();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let task = runtime.block_on(async { tokio::spawn(async {}).id() });
-        assert_eq!(throttle.session_ip(task, now), None);
-        throttle.bind_session(task, IpAddr::from([127, 0, 0, 2]), now);
-        assert_eq!(
-            throttle.session_ip(task, now),
-            Some(IpAddr::from([127, 0, 0, 2]))
-        );
     }
 }

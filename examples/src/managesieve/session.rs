@@ -47,7 +47,8 @@ impl ManagesieveSession {
         mechanism: &str,
         initial: Option<&[u8]>,
     ) {
-        let Some(mut exchange) = SaslExchange::new(mechanism, &self.shared.hostname) else {
+        let Some(mut exchange) = SaslExchange::new(mechanism, &self.shared.hostname, &self.peer)
+        else {
             let _ = machine.auth_failure(&Status::new("Unsupported authentication mechanism."));
             return;
         };

@@ -55,7 +55,12 @@ impl Pop3Session {
 
     async fn on_login(&mut self, machine: &mut Server, user: &str, password: &[u8]) {
         let password = auth::Password::new(password);
-        match self.shared.auth.check_password(user, password).await {
+        match self
+            .shared
+            .auth
+            .check_password(&self.peer, user, password)
+            .await
+        {
             Verdict::Accepted(email) => {
                 info!(
                     "login: session={} user=<{}> method=USER",
@@ -76,7 +81,8 @@ impl Pop3Session {
     }
 
     async fn on_auth(&mut self, machine: &mut Server, mechanism: &str, initial: Option<&[u8]>) {
-        let Some(mut exchange) = SaslExchange::new(mechanism, &self.shared.hostname) else {
+        let Some(mut exchange) = SaslExchange::new(mechanism, &self.shared.hostname, &self.peer)
+        else {
             let _ = machine.auth_failure(Status::new("unsupported mechanism"));
             return;
         };

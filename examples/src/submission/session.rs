@@ -51,7 +51,8 @@ impl<R: Resolver> SubmissionSession<R> {
 
     async fn on_auth(&mut self, machine: &mut Server, mechanism: &str, initial: Option<&[u8]>) {
         // The machine only passes mechanisms it offered, all of which the exchange knows.
-        let Some(mut exchange) = SaslExchange::new(mechanism, &self.shared.hostname) else {
+        let Some(mut exchange) = SaslExchange::new(mechanism, &self.shared.hostname, &self.peer)
+        else {
             let _ = machine.auth_failure(reply(504, (5, 5, 4), "Unrecognized authentication type"));
             return;
         };

@@ -32,7 +32,12 @@ pub(super) async fn login(
         return;
     };
     let password = auth::Password::new(password);
-    match session.shared.auth.check_password(user, password).await {
+    match session
+        .shared
+        .auth
+        .check_password(&session.peer, user, password)
+        .await
+    {
         Verdict::Accepted(email) => {
             let status = match open_mail(session, &email, "LOGIN").await {
                 Ok(()) => Status::ok("Logged in"),
@@ -57,7 +62,8 @@ pub(super) async fn authenticate(
     mechanism: &str,
     initial: Option<&[u8]>,
 ) {
-    let Some(mut exchange) = SaslExchange::new(mechanism, &session.shared.hostname) else {
+    let Some(mut exchange) = SaslExchange::new(mechanism, &session.shared.hostname, &session.peer)
+    else {
         let status = Status::no("Unsupported mechanism").with_code(Code::Cannot);
         let _ = machine.auth_failure(status);
         return;
