@@ -22,8 +22,9 @@
 //! delivered with rspamd's header changes (`X-Spam: Yes`, `X-Spam-Score`, a rewritten
 //! subject), which the global Sieve script then acts on (spam goes to Junk). When
 //! rspamd is down or slow the message is accepted unchecked with a log line, or
-//! refused with `451 4.7.1` under `fail_open = false`. Authenticated submission does
-//! not pass through here (see [submission](crate::submission)) and is not checked.
+//! refused with `451 4.7.1` under `fail_open = false`. Authenticated submission
+//! ([submission](crate::submission)) runs the same check only with
+//! `check_submission = true`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,7 +38,7 @@ use crate::config::Config;
 use crate::delivery::dispatch::{Dispatcher, Failure, Message, Recipient, Transaction};
 use crate::delivery::{Envelope, Refusal, Resolver};
 use crate::directory::Directory;
-use crate::filter::{SpamCheck, SpamDecision};
+use crate::filter::{Screened, SpamCheck};
 use crate::listen::{self, Flow, Peer, Service, Session};
 use crate::logging::sanitize;
 use crate::tls::TlsInfo;
@@ -281,38 +282,15 @@ impl<R: Resolver> SmtpSession<R> {
             None,
         );
         if let Some(spam) = &self.spam {
-            match spam.check(&envelope, &message.body).await {
-                SpamDecision::Accept(accepted) => {
-                    let delivery = self.dispatcher.delivery();
-                    match accepted.apply(&message.body, || delivery.spool()).await {
-                        Ok(body) => message.body = body,
-                        Err(e) => {
-                            error!(
-                                "session={}: cannot apply the spam check's header changes: {e}",
-                                self.peer.id
-                            );
-                            return temporary;
-                        }
-                    }
-                }
-                SpamDecision::Discard => {
-                    info!(
-                        "message discarded by the spam check: session={} from=<{}>",
-                        self.peer.id,
-                        sanitize(message.sender.as_deref().unwrap_or(""))
-                    );
-                    return Ending::Delivered(vec![Ok(()); count]);
-                }
-                SpamDecision::Reject(refusal) | SpamDecision::TempFail(refusal) => {
-                    info!(
-                        "message refused by the spam check: session={} from=<{}> reply={} {}",
-                        self.peer.id,
-                        sanitize(message.sender.as_deref().unwrap_or("")),
-                        refusal.code,
-                        sanitize(&refusal.text())
-                    );
-                    return Ending::Refused(refusal);
-                }
+            let delivery = self.dispatcher.delivery();
+            match spam
+                .screen(&envelope, &mut message, delivery, self.peer.id)
+                .await
+            {
+                Screened::Deliver => {}
+                Screened::Discarded => return Ending::Delivered(vec![Ok(()); count]),
+                Screened::Refused(refusal) => return Ending::Refused(refusal),
+                Screened::Failed => return temporary,
             }
         }
         let results = match self.flavor {

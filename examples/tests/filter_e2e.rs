@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::submit::Submission;
 use support::{DOMAIN, Options, PASSWORD, Postroom, connect, free_port, message_files};
 use testkit::rspamd::Rspamd;
 
@@ -315,6 +316,33 @@ fn rspamd_down_fails_open_with_a_log_line_or_closed_with_451() {
         assert_eq!(reply[..9], *"451 4.7.1", "{replies:?}");
     }
     assert!(server.inbox("pat").is_empty() && server.inbox("sam").is_empty());
+}
+
+/// Authenticated submission is not checked by default; `check_submission = true` runs
+/// the same check there (seen here through the fail-closed answer of a down rspamd).
+#[test]
+fn submission_is_checked_only_when_asked() {
+    let closed = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    for (check_submission, expected) in [(false, "250 2.0.0"), (true, "451 4.7.1")] {
+        let config = format!(
+            "{}check_submission = {check_submission}\n",
+            spam_config("http", closed, false)
+        );
+        let server = Postroom::start_with(&with_config(&config));
+        let mut client = Submission::login(&server, &format!("sam@{DOMAIN}"));
+        let reply = client.send(
+            &format!("sam@{DOMAIN}"),
+            &[&format!("pat@{DOMAIN}")],
+            &message("hello", "x"),
+        );
+        client.quit();
+        assert_eq!(
+            reply[..9],
+            *expected,
+            "check_submission = {check_submission}: {reply}"
+        );
+        assert_eq!(server.inbox("pat").len(), usize::from(!check_submission));
+    }
 }
 
 #[test]

@@ -82,13 +82,6 @@ async fn check_spam(config: &Config, report: &mut Report) {
     if !spam.enabled {
         return;
     }
-    if spam.check_submission {
-        report.warnings.push(
-            "spam.check_submission has no effect: the submission service does not run \
-             the spam check in this version (only the MX and LMTP do)"
-                .to_owned(),
-        );
-    }
     let address = spam.address();
     let limit = spam.timeout.min(Duration::from_secs(5));
     let failure = match tokio::time::timeout(limit, tokio::net::TcpStream::connect(address)).await {

@@ -18,7 +18,7 @@ pub(crate) mod sieve;
 pub(crate) mod spam;
 
 pub(crate) use self::sieve::{SieveConfig, SieveDecision, SieveFilter};
-pub(crate) use self::spam::{SpamCheck, SpamConfig, SpamDecision};
+pub(crate) use self::spam::{Screened, SpamCheck, SpamConfig};
 
 #[cfg(test)]
 pub(crate) mod testing;

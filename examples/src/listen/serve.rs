@@ -119,7 +119,7 @@ pub(crate) async fn serve_until(
 
     start_queue(config, &directory, &delivery, &queue, &shared)?;
 
-    // Inbound mail only: authenticated submission is not spam-checked.
+    // Inbound mail; authenticated submission only with `spam.check_submission`.
     let spam = Arc::new(SpamCheck::new(config.spam.clone(), config.hostname.clone()));
     if config.spam.enabled {
         info!(
@@ -138,17 +138,22 @@ pub(crate) async fn serve_until(
     let (mx, lmtp) = if config.spam.enabled {
         (
             mx.with_spam_check(Arc::clone(&spam)),
-            lmtp.with_spam_check(spam),
+            lmtp.with_spam_check(Arc::clone(&spam)),
         )
     } else {
         (mx, lmtp)
     };
     let (mx, lmtp) = (Arc::new(mx), Arc::new(lmtp));
-    let submission = Arc::new(crate::submission::SubmissionService::new(
+    let submission = crate::submission::SubmissionService::new(
         config,
         directory.clone(),
         Arc::clone(&dispatcher),
-    ));
+    );
+    let submission = Arc::new(if config.spam.enabled && config.spam.check_submission {
+        submission.with_spam_check(Arc::clone(&spam))
+    } else {
+        submission
+    });
     let pop3 = Arc::new(crate::pop3::Pop3Service::new(config, directory.clone()));
     let imap = Arc::new(crate::imap::ImapService::new(config, directory.clone()));
     let managesieve = Arc::new(crate::managesieve::ManagesieveService::new(

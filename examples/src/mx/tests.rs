@@ -194,7 +194,7 @@ async fn mx_bdat_and_oversize_and_quota() {
         MAIL FROM:<a@elsewhere.example> SIZE=5000\r\n\
         MAIL FROM:<a@elsewhere.example>\r\n\
         RCPT TO:<pat@example.test>\r\n\
-        BDAT 6\r\nHello\nBDAT 7 LAST\r\nWorld\r\n\
+        BDAT 6\r\nHello\rBDAT 8 LAST\r\n\nWorld\r\n\
         MAIL FROM:<a@elsewhere.example> SIZE=50\r\n\
         RCPT TO:<full@example.test>\r\n\
         RSET\r\n\

@@ -49,6 +49,7 @@ use crate::config::Config;
 use crate::delivery::Resolver;
 use crate::delivery::dispatch::Dispatcher;
 use crate::directory::Directory;
+use crate::filter::SpamCheck;
 use crate::listen::{self, Peer, Service};
 use crate::login::Authenticator;
 
@@ -77,6 +78,8 @@ pub(crate) struct Shared<R = Directory> {
     pub(crate) dispatcher: Arc<Dispatcher<R>>,
     /// The server's host name (SASL).
     pub(crate) hostname: String,
+    /// The spam check, when `spam.check_submission` asks for it.
+    pub(crate) spam: Option<Arc<SpamCheck>>,
 }
 
 impl<R: Resolver> SubmissionService<R> {
@@ -115,8 +118,18 @@ impl<R: Resolver> SubmissionService<R> {
                 directory,
                 dispatcher,
                 hostname: config.hostname.clone(),
+                spam: None,
             }),
         }
+    }
+
+    /// Checks every message with `spam` at the end of DATA, before delivery
+    /// (`spam.check_submission = true`).
+    pub(crate) fn with_spam_check(mut self, spam: Arc<SpamCheck>) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.spam = Some(spam);
+        }
+        self
     }
 
     /// Whether a connection from `ip` (`None`: a Unix socket) may log in with a

@@ -10,6 +10,7 @@ use super::Shared;
 use crate::delivery::dispatch::{Failure, Recipient, Transaction};
 use crate::delivery::{Destinations, Resolver, is_plain_local_part};
 use crate::directory::address::check_domain;
+use crate::filter::Screened;
 use crate::listen::{Flow, Peer, Session};
 use crate::logging::sanitize;
 use crate::login::{SaslExchange, SaslOutcome};
@@ -205,19 +206,20 @@ impl<R: Resolver> SubmissionSession<R> {
         let result = self.deliver(machine, count).await;
         let _ = match result {
             Ok(()) => machine.accept_message(reply(250, (2, 0, 0), "Ok: queued")),
-            Err(failure) => machine.reject_message(failure_reply(failure)),
+            Err(Refusal::Failed(failure)) => machine.reject_message(failure_reply(failure)),
+            Err(Refusal::Spam(refusal)) => machine.reject_message(refusal),
         };
     }
 
-    async fn deliver(&mut self, machine: &Server, count: usize) -> Result<(), Failure> {
+    async fn deliver(&mut self, machine: &Server, count: usize) -> Result<(), Refusal> {
         let txn = self.transaction.take().ok_or(Failure::Store)?;
-        let message = txn.finish().await.ok_or(Failure::Store)?;
+        let mut message = txn.finish().await.ok_or(Failure::Store)?;
         if message.recipients.len() != count {
             warn!(
                 "internal error: {} recipients accepted, the machine reports {count}",
                 message.recipients.len()
             );
-            return Err(Failure::Store);
+            return Err(Failure::Store.into());
         }
         // RFC 3848: A for AUTH, S for STARTTLS or implicit TLS.
         let protocol = if machine.is_tls() {
@@ -233,13 +235,39 @@ impl<R: Resolver> SubmissionSession<R> {
             self.tls.as_ref(),
             machine.authenticated_identity().map(str::to_owned),
         );
+        if let Some(spam) = &self.shared.spam {
+            let delivery = self.shared.dispatcher.delivery();
+            match spam
+                .screen(&envelope, &mut message, delivery, self.peer.id)
+                .await
+            {
+                Screened::Deliver => {}
+                Screened::Discarded => return Ok(()),
+                Screened::Refused(refusal) => return Err(Refusal::Spam(refusal)),
+                Screened::Failed => return Err(Failure::Store.into()),
+            }
+        }
         let result = self
             .shared
             .dispatcher
             .deliver_all(&envelope, &message)
             .await;
         log_message(&self.peer, &message, &[result]);
-        result
+        Ok(result?)
+    }
+}
+
+/// Why a message is not accepted.
+enum Refusal {
+    /// Delivery failed.
+    Failed(Failure),
+    /// The spam check refused it with this reply.
+    Spam(Reply<'static>),
+}
+
+impl From<Failure> for Refusal {
+    fn from(failure: Failure) -> Self {
+        Self::Failed(failure)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The spam check at the end of DATA (MX and LMTP): rspamd's verdict on a received
+//! The spam check at the end of DATA (MX, LMTP, and submission when asked): rspamd's verdict on a received
 //! message, over the milter protocol ([`milter`]) or HTTP `/checkv2` ([`http`]).
 //!
 //! [`SpamCheck::check`] gives one [`SpamDecision`] for the whole message:
@@ -33,9 +33,10 @@ use milter_proto::client::ClientError;
 use milter_proto::rspamd::{RspamdError, VerdictOptions};
 use milter_proto::{Disposition, Verdict};
 use smtp_proto::types::{EnhancedCode, Reply};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
-use crate::delivery::{Envelope, SpoolWriter, Spooled};
+use crate::delivery::dispatch::Message;
+use crate::delivery::{Delivery, Envelope, Resolver, SpoolWriter, Spooled};
 use crate::logging::sanitize;
 
 pub(crate) use changes::HeaderChanges;
@@ -134,7 +135,21 @@ impl SpamDecision {
     }
 }
 
-/// The spam check of the MX and LMTP paths.
+/// What [`SpamCheck::screen`] leaves to the session.
+#[derive(Debug)]
+pub(crate) enum Screened {
+    /// Deliver the message (its body may have changed).
+    Deliver,
+    /// Answer 250 and deliver nothing.
+    Discarded,
+    /// Answer this reply, for every recipient.
+    Refused(Reply<'static>),
+    /// The changed body could not be written: a temporary failure.
+    Failed,
+}
+
+/// The spam check of the MX and LMTP paths (and of submission with
+/// `check_submission = true`).
 #[derive(Debug, Clone)]
 pub(crate) struct SpamCheck {
     config: SpamConfig,
@@ -147,6 +162,48 @@ impl SpamCheck {
         Self {
             config,
             hostname: hostname.into(),
+        }
+    }
+
+    /// Checks `message` at the end of DATA and applies the outcome: an accepted body
+    /// gets rspamd's header changes (a new spool file, written with `delivery`), a
+    /// discard or refusal is logged. `session` names the connection in log lines.
+    pub(crate) async fn screen<R: Resolver>(
+        &self,
+        envelope: &Envelope,
+        message: &mut Message,
+        delivery: &Delivery<R>,
+        session: u64,
+    ) -> Screened {
+        let sender = sanitize(message.sender.as_deref().unwrap_or(""));
+        match self.check(envelope, &message.body).await {
+            SpamDecision::Accept(accepted) => {
+                match accepted.apply(&message.body, || delivery.spool()).await {
+                    Ok(body) => {
+                        message.body = body;
+                        Screened::Deliver
+                    }
+                    Err(e) => {
+                        error!(
+                            "session={session}: cannot apply the spam check's header changes: {e}"
+                        );
+                        Screened::Failed
+                    }
+                }
+            }
+            SpamDecision::Discard => {
+                info!("message discarded by the spam check: session={session} from=<{sender}>");
+                Screened::Discarded
+            }
+            SpamDecision::Reject(refusal) | SpamDecision::TempFail(refusal) => {
+                info!(
+                    "message refused by the spam check: session={session} from=<{sender}> \
+                     reply={} {}",
+                    refusal.code,
+                    sanitize(&refusal.text())
+                );
+                Screened::Refused(refusal)
+            }
         }
     }
 
