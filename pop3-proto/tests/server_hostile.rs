@@ -169,6 +169,30 @@ fn activity_restarts_the_idle_timer() {
     );
 }
 
+/// A command trickled byte by byte (slowloris) does not restart the idle timer; only a
+/// complete line does.
+#[test]
+fn a_trickled_line_meets_the_idle_timeout() {
+    let start = Instant::now();
+    let policy = Policy::default();
+    let mut server = Server::new(open_config(), start);
+    let mut t = Transcript::default();
+    drain(&mut server, &policy, &mut t);
+    for (i, byte) in b"USER mrose".iter().enumerate() {
+        server.handle_timeout(start + Duration::from_secs(50 * i as u64));
+        server.handle_input(&[*byte]);
+        drain(&mut server, &policy, &mut t);
+        assert_eq!(
+            server.poll_timeout(),
+            Some(start + Duration::from_secs(600))
+        );
+    }
+    server.handle_timeout(start + Duration::from_secs(600));
+    drain(&mut server, &policy, &mut t);
+    assert!(server.is_closed());
+    assert!(t.text().ends_with("-ERR autologout: idle for too long\r\n"));
+}
+
 #[test]
 fn decision_timeout_and_stalled_message() {
     let start = Instant::now();

@@ -176,7 +176,9 @@ pub struct Server {
     bad_commands: u32,
     /// The latest time learned from `new` or `handle_timeout`.
     clock: Instant,
-    /// When the current wait started.
+    /// When the current wait started: the last complete line or answered decision.
+    /// Partial lines do not move it, so a client that trickles a command byte by byte
+    /// (slowloris) still meets the idle timeout.
     anchor: Instant,
 }
 
@@ -268,9 +270,6 @@ impl Server {
         if bytes.is_empty() || matches!(self.phase, Phase::Closed | Phase::TlsHandshake) {
             return;
         }
-        if self.pending.is_none() {
-            self.anchor = self.clock;
-        }
         let cap = self
             .config
             .limits
@@ -348,6 +347,7 @@ impl Server {
             LineFrame::TooLong { discard, complete } => {
                 self.input.advance(discard);
                 if complete {
+                    self.anchor = self.clock;
                     self.phase = Phase::Command;
                     self.line_too_long(auth);
                 } else {
@@ -360,6 +360,9 @@ impl Server {
                 true
             }
             LineFrame::Complete { len } => {
+                if self.pending.is_none() {
+                    self.anchor = self.clock;
+                }
                 let line = self.input.split_to(len);
                 self.phase = Phase::Command;
                 if auth {
@@ -379,6 +382,7 @@ impl Server {
         }
         self.input.advance(skip);
         if complete {
+            self.anchor = self.clock;
             self.phase = Phase::Command;
             self.line_too_long(auth);
         }
