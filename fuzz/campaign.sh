@@ -15,7 +15,8 @@ cd "$(dirname "$0")"
 duration="${DURATION:-600}"
 jobs="${JOBS:-2}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
-bin_dir="target/$triple/release"
+# cargo fuzz honours CARGO_TARGET_DIR like cargo does.
+bin_dir="${CARGO_TARGET_DIR:-target}/$triple/release"
 log_dir="campaign-logs"
 
 if [[ -z "${NO_BUILD:-}" ]]; then
@@ -36,14 +37,17 @@ dictionary_for() {
     esac
 }
 
+# Runs one target; its exit status (0 unless libFuzzer found something or could not
+# start) goes to campaign-logs/<target>.status.
 run_one() {
-    local target="$1"
+    local target="$1" status=0
     mkdir -p "corpus/$target" "artifacts/$target"
     # shellcheck disable=SC2046 # the dictionary flag is one word or none
     "$bin_dir/$target" "corpus/$target" \
         -max_total_time="$duration" -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="artifacts/$target/" $(dictionary_for "$target") \
-        >"$log_dir/$target.log" 2>&1 || true
+        >"$log_dir/$target.log" 2>&1 || status=$?
+    echo "$status" >"$log_dir/$target.status"
 }
 
 # One row from a finished log: runs, seconds, the last coverage line, and crashes.
@@ -55,8 +59,8 @@ summarise() {
     corpus="$(find "corpus/$target" -type f | wc -l)"
     crashes="$(find "artifacts/$target" -type f -newer "$started" \
         \( -name 'crash-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'timeout-*' \) | wc -l)"
-    printf '| %s | %s | %s | %s | %s | %s |\n' \
-        "$target" "$duration" "${runs:-?}" "${cov:-?}" "$corpus" "$crashes"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$target" "$duration" "${runs:-?}" \
+        "${cov:-?}" "$corpus" "$crashes" "$(cat "$log_dir/$target.status")"
 }
 
 mkdir -p "$log_dir"
@@ -73,15 +77,16 @@ for target in "${targets[@]}"; do
 done
 wait
 
-echo "| target | seconds | executions | coverage | corpus files | crashes |"
-echo "|---|---|---|---|---|---|"
+echo "| target | seconds | executions | coverage | corpus files | crashes | exit |"
+echo "|---|---|---|---|---|---|---|"
 failed=0
 for target in "${targets[@]}"; do
     row="$(summarise "$target")"
     echo "$row"
-    [[ "$row" == *"| 0 |" ]] || failed=1
+    # A clean run: statistics printed, no crash file, exit status 0.
+    [[ "$row" == *"| 0 | 0 |" && "$row" != *"| ? |"* ]] || failed=1
 done
 if ((failed)); then
-    echo "crashes found: see fuzz/artifacts/ and fuzz/campaign-logs/" >&2
+    echo "a target crashed or did not run: see fuzz/artifacts/ and fuzz/campaign-logs/" >&2
     exit 1
 fi
