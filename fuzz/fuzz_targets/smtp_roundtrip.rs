@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use arbitrary::{Result, Unstructured};
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use smtp_proto::codec::{decode_command, decode_reply, encode_command, encode_reply};
+use smtp_proto::codec::{DecodeError, decode_command, decode_reply, encode_command, encode_reply};
 use smtp_proto::types::{
     Address, Body, Command, EnhancedCode, InitialResponse, MailFrom, MailParams, Notify, Orcpt,
     Param, RcptParams, RcptTo, Reply, Ret,
@@ -59,6 +59,11 @@ fn raw_command(data: &[u8]) {
     );
 }
 
+/// The decoder's documented default limits: a reply line of 4096 bytes with its CRLF,
+/// a reply of 65536 bytes.
+const REPLY_LINE_LIMIT: usize = 4096;
+const REPLY_LIMIT: usize = 65536;
+
 fn raw_reply(data: &[u8]) {
     let Ok((_, first)) = decode_reply(data) else {
         return;
@@ -66,6 +71,17 @@ fn raw_reply(data: &[u8]) {
     let mut out = BytesMut::new();
     encode_reply(&first, &mut out);
     let second = decode_reply(&out);
+    // Text that is not UTF-8 is decoded with U+FFFD (three bytes) for each bad byte, so
+    // a reply within the limits can encode to one beyond them; the decoder must then
+    // refuse it (found by the campaign of 2026-11-27).
+    let longest_line = out.split_inclusive(|&b| b == b'\n').map(<[u8]>::len).max();
+    if longest_line.unwrap_or(0) > REPLY_LINE_LIMIT || out.len() > REPLY_LIMIT {
+        assert!(
+            matches!(second, Err(DecodeError::Invalid { .. })),
+            "{second:?}"
+        );
+        return;
+    }
     assert_eq!(
         second,
         Ok((out.len(), first)),

@@ -135,3 +135,22 @@ proptest! {
         }
     }
 }
+
+/// Bytes that are not UTF-8 are decoded as U+FFFD, three bytes each: a reply line within
+/// the 4096-byte limit can encode beyond it, and decoding that is then refused, never
+/// mangled (a finding of the 2026-11-27 fuzz campaign, in the fuzz target's invariant).
+#[test]
+fn lossy_text_that_outgrows_the_line_limit_is_refused_again() {
+    let mut raw = b"334 ".to_vec();
+    raw.extend_from_slice(&[0xFF; 2000]);
+    raw.extend_from_slice(b"\r\n");
+    let (_, reply) = decode_reply(&raw).expect("within the limit");
+    assert_eq!(reply.lines[0].chars().count(), 2000);
+    let mut out = BytesMut::new();
+    encode_reply(&reply, &mut out);
+    assert!(out.len() > 4096);
+    assert!(matches!(
+        decode_reply(&out),
+        Err(smtp_proto::codec::DecodeError::Invalid { .. })
+    ));
+}
