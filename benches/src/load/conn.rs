@@ -104,68 +104,33 @@ pub trait Machine {
     fn step(&mut self) -> Step<Self::Event>;
 }
 
-impl Machine for smtp_proto::client::Client {
-    type Event = smtp_proto::client::Event;
-    fn feed(&mut self, bytes: &[u8]) {
-        self.handle_input(bytes);
-    }
-    fn tick(&mut self, now: Instant) {
-        self.handle_timeout(now);
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.poll_timeout()
-    }
-    fn step(&mut self) -> Step<Self::Event> {
-        use smtp_proto::client::Output;
-        match self.poll_output() {
-            Output::Transmit(b) => Step::Send(b),
-            Output::Event(e) => Step::Event(e),
-            Output::NeedInput => Step::Wait,
+/// The three clients share the driving contract (DESIGN.md), so one impl shape fits all.
+macro_rules! impl_machine {
+    ($($client:ident),+) => {$(
+        impl Machine for $client::client::Client {
+            type Event = $client::client::Event;
+            fn feed(&mut self, bytes: &[u8]) {
+                self.handle_input(bytes);
+            }
+            fn tick(&mut self, now: Instant) {
+                self.handle_timeout(now);
+            }
+            fn deadline(&self) -> Option<Instant> {
+                self.poll_timeout()
+            }
+            fn step(&mut self) -> Step<Self::Event> {
+                use $client::client::Output;
+                match self.poll_output() {
+                    Output::Transmit(b) => Step::Send(b),
+                    Output::Event(e) => Step::Event(e),
+                    Output::NeedInput => Step::Wait,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl Machine for imap_proto::client::Client {
-    type Event = imap_proto::client::Event;
-    fn feed(&mut self, bytes: &[u8]) {
-        self.handle_input(bytes);
-    }
-    fn tick(&mut self, now: Instant) {
-        self.handle_timeout(now);
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.poll_timeout()
-    }
-    fn step(&mut self) -> Step<Self::Event> {
-        use imap_proto::client::Output;
-        match self.poll_output() {
-            Output::Transmit(b) => Step::Send(b),
-            Output::Event(e) => Step::Event(e),
-            Output::NeedInput => Step::Wait,
-        }
-    }
-}
-
-impl Machine for pop3_proto::client::Client {
-    type Event = pop3_proto::client::Event;
-    fn feed(&mut self, bytes: &[u8]) {
-        self.handle_input(bytes);
-    }
-    fn tick(&mut self, now: Instant) {
-        self.handle_timeout(now);
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.poll_timeout()
-    }
-    fn step(&mut self) -> Step<Self::Event> {
-        use pop3_proto::client::Output;
-        match self.poll_output() {
-            Output::Transmit(b) => Step::Send(b),
-            Output::Event(e) => Step::Event(e),
-            Output::NeedInput => Step::Wait,
-        }
-    }
-}
+impl_machine!(smtp_proto, imap_proto, pop3_proto);
 
 /// Bytes read per `read` call.
 const READ_SIZE: usize = 16 * 1024;
