@@ -429,12 +429,18 @@ fn imap_append_over_quota_is_refused_and_quota_is_reported() {
 fn imap_serves_a_bare_lf_message_with_crlf_sizes() {
     let server = Postroom::start_with(&Options::default());
     deliver_raw(server.mx, "pat@example.test", &message("first", "x\r\n"));
-    // A message another program dropped into the Maildir with bare LF line ends.
+    // A message another program dropped into the Maildir with bare LF line ends, named
+    // (delivery time first) so that it is numbered after the first.
     let raw = "From: lf@example.test\nSubject: bare\n\nline one\nline two\n";
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 1;
     let file = server
         .maildir("pat")
         .join("new")
-        .join("1700000000.M1P1.elsewhere");
+        .join(format!("{later}.M1P1.elsewhere"));
     std::fs::write(&file, raw).expect("write message");
     let crlf = raw.replace('\n', "\r\n");
 

@@ -86,7 +86,7 @@ pub use error::{Error, Result};
 pub use flags::{Flag, Flags};
 pub use folder::{INBOX, SEPARATOR, is_inbox};
 pub use lock::LockOptions;
-pub use mailbox::{Delivered, Mailbox, MailboxView, MessageInfo};
+pub use mailbox::{Delivered, Mailbox, MailboxView, MessageInfo, Stored};
 pub use maildir::{FolderInfo, Maildir, Options};
 pub use mutf7::Mutf7Error;
 pub use quota::{QuotaLimits, QuotaUsage};

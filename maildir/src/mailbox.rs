@@ -86,6 +86,28 @@ pub struct Delivered {
     pub vsize: Option<u64>,
 }
 
+/// The result of [`Mailbox::deliver_unnumbered`]: a durable message that
+/// gets its UID at the folder's next sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The base name.
+    pub base: String,
+    /// The file name (in `new/`, or in `cur/` when delivered with flags).
+    pub file_name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Size with CRLF line endings.
+    pub vsize: u64,
+}
+
+/// A message file just linked out of `tmp/`.
+struct Linked {
+    dir: PathBuf,
+    base: String,
+    file_name: String,
+    in_new: bool,
+}
+
 #[derive(Debug, Clone)]
 struct Found {
     file: String,
@@ -546,6 +568,57 @@ impl Mailbox {
         self.deliver_inner(reader, options, None)
     }
 
+    /// Delivers a message the way Maildir delivery agents always have
+    /// (Dovecot's LDA, procmail): streamed into `tmp/` and fsynced, checked
+    /// against the quota, hard-linked into `new/` (or `cur/` with flags),
+    /// and the directory fsynced before this returns `Ok`. It takes no lock
+    /// and leaves `dovecot-uidlist` alone: the message gets its UID at the
+    /// folder's next [`sync`](Self::sync), by us or by Dovecot.
+    ///
+    /// Compared with [`deliver`](Self::deliver) this saves the uidlist lock
+    /// and the uidlist's `fdatasync`, both serialised per folder, so that
+    /// concurrent deliveries into one folder share their fsyncs. Use it when
+    /// nobody needs the UID at once (mail delivery); IMAP APPEND needs it.
+    pub fn deliver_unnumbered<R: Read>(
+        &self,
+        reader: R,
+        options: &DeliveryOptions,
+    ) -> Result<Stored> {
+        let root = &self.shared.root;
+        quota::check(root, 0, options.fsync)?;
+        let bits = self.keyword_bits(&options.keywords)?;
+        let (tmp_path, (tmp_base, size, vsize)) =
+            self.create_tmp_file(reader, options.fsync, None)?;
+        let result = quota::check(root, size, options.fsync).and_then(|()| {
+            self.link_unique(&tmp_path, &tmp_base, size, vsize, options.flags, bits)
+        });
+        let _ = fs::remove_file(&tmp_path);
+        let linked = result?;
+        if options.fsync {
+            if let Err(e) = fsync_dir(&linked.dir) {
+                // Not durable, so not delivered: the sender will retry. A sync
+                // that numbered it meanwhile drops the record at its next pass.
+                let _ = fs::remove_file(linked.dir.join(&linked.file_name));
+                return Err(e);
+            }
+        }
+        let _ = quota::record(root, i64::try_from(size).unwrap_or(i64::MAX), 1);
+        Ok(Stored {
+            base: linked.base,
+            file_name: linked.file_name,
+            size,
+            vsize,
+        })
+    }
+
+    fn keyword_bits(&self, keywords: &[String]) -> Result<KeywordBits> {
+        if keywords.is_empty() {
+            return Ok(KeywordBits::default());
+        }
+        let names: Vec<&str> = keywords.iter().map(String::as_str).collect();
+        Ok(self.keyword_store().resolve(&names)?.1)
+    }
+
     /// Like [`deliver`](Self::deliver), with the file's modification time
     /// set to `internal_date`: Dovecot (and IMAP servers on Maildir in
     /// general) read it as the message's INTERNALDATE, so APPEND with a
@@ -567,12 +640,7 @@ impl Mailbox {
     ) -> Result<Delivered> {
         let root = &self.shared.root;
         quota::check(root, 0, options.fsync)?;
-        let keywords: Vec<&str> = options.keywords.iter().map(String::as_str).collect();
-        let bits = if keywords.is_empty() {
-            KeywordBits::default()
-        } else {
-            self.keyword_store().resolve(&keywords)?.1
-        };
+        let bits = self.keyword_bits(&options.keywords)?;
         let (tmp_path, base) = self.create_tmp_file(reader, options.fsync, internal_date)?;
         let result = self.commit_tmp(&tmp_path, &base, options, bits);
         let _ = fs::remove_file(&tmp_path);
@@ -656,49 +724,25 @@ impl Mailbox {
         bits: KeywordBits,
     ) -> Result<Delivered> {
         quota::check(&self.shared.root, *size, options.fsync)?;
-        let in_new = options.flags.is_empty() && bits == KeywordBits::default();
         let _lock = self.lock_uidlist()?;
-        let mut base = with_sizes(tmp_base, *size, *vsize);
-        let (dest_dir, file_name) = loop {
-            let (sub, file_name) = if in_new {
-                ("new", base.clone())
-            } else {
-                (
-                    "cur",
-                    format!("{base}:{}", format_info(options.flags, bits)),
-                )
-            };
-            let dest_dir = self.dir.join(sub);
-            match fs::hard_link(tmp_path, dest_dir.join(&file_name)) {
-                Ok(()) => break (dest_dir, file_name),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    base = with_sizes(&unique_base(&self.shared.host), *size, *vsize);
-                }
-                Err(e) => return Err(io_err("link", dest_dir.join(&file_name))(e)),
-            }
-        };
-        let dest = dest_dir.join(&file_name);
-        match self.record_new_uid(&dest_dir, &base, options.fsync) {
+        let linked = self.link_unique(tmp_path, tmp_base, *size, *vsize, options.flags, bits)?;
+        let dest = linked.dir.join(&linked.file_name);
+        match self.record_new_uid(&linked.dir, &linked.base, options.fsync) {
             Ok((uid, uid_validity)) => {
-                let found = Found {
-                    file: file_name.clone(),
-                    in_new,
-                };
                 let mut cache = self.cache();
                 if cache.synced {
-                    cache.by_uid.insert(
-                        uid,
-                        Entry {
-                            base: base.clone(),
-                            found,
-                        },
-                    );
+                    let found = Found {
+                        file: linked.file_name.clone(),
+                        in_new: linked.in_new,
+                    };
+                    let base = linked.base.clone();
+                    cache.by_uid.insert(uid, Entry { base, found });
                 }
                 Ok(Delivered {
                     uid,
                     uid_validity,
-                    base,
-                    file_name,
+                    base: linked.base,
+                    file_name: linked.file_name,
                     size: *size,
                     vsize: Some(*vsize),
                 })
@@ -707,6 +751,44 @@ impl Mailbox {
                 // Nobody can have given it a UID: we still hold the lock.
                 let _ = fs::remove_file(&dest);
                 Err(e)
+            }
+        }
+    }
+
+    /// Hard-links the finished `tmp/` file into `new/` (or, with flags or
+    /// keywords, `cur/`) under its base name with sizes, choosing a fresh
+    /// base while the name is taken.
+    fn link_unique(
+        &self,
+        tmp_path: &Path,
+        tmp_base: &str,
+        size: u64,
+        vsize: u64,
+        flags: Flags,
+        bits: KeywordBits,
+    ) -> Result<Linked> {
+        let in_new = flags.is_empty() && bits == KeywordBits::default();
+        let dir = self.dir.join(if in_new { "new" } else { "cur" });
+        let mut base = with_sizes(tmp_base, size, vsize);
+        loop {
+            let file_name = if in_new {
+                base.clone()
+            } else {
+                format!("{base}:{}", format_info(flags, bits))
+            };
+            match fs::hard_link(tmp_path, dir.join(&file_name)) {
+                Ok(()) => {
+                    return Ok(Linked {
+                        dir,
+                        base,
+                        file_name,
+                        in_new,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    base = with_sizes(&unique_base(&self.shared.host), size, vsize);
+                }
+                Err(e) => return Err(io_err("link", dir.join(&file_name))(e)),
             }
         }
     }

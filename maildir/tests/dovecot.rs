@@ -7,7 +7,7 @@
 //! before each Dovecot session.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -446,4 +446,64 @@ fn dovecot_and_maildir_agree() {
         11
     );
     drop(dovecot);
+}
+
+#[test]
+#[ignore = "interop: needs Debian's dovecot-imapd"]
+fn dovecot_numbers_unnumbered_deliveries_as_we_do() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let root = dir.path().join("Maildir");
+    let store = Maildir::create(&root).unwrap();
+    let inbox = store.inbox().unwrap();
+    let opts = DeliveryOptions::default();
+    inbox
+        .deliver(&b"Subject: numbered\n\nx\n"[..], &opts)
+        .unwrap();
+    for i in 1..=3 {
+        let msg = format!("Subject: unnumbered {i}\n\nbody\n");
+        inbox.deliver_unnumbered(msg.as_bytes(), &opts).unwrap();
+    }
+
+    // Dovecot finds the three new files and numbers them after the first.
+    chown_tree(&root);
+    let dovecot = Dovecot::start(dir.path(), &root);
+    let mut imap = Imap::connect(dovecot.port);
+    imap.ok("EXAMINE INBOX");
+    let mut theirs: Vec<(u32, String)> = Vec::new();
+    for line in imap.ok("UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])") {
+        if line.contains(" FETCH (") {
+            let uid = line
+                .split("UID ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap();
+            theirs.push((uid, String::new()));
+        } else if let Some(subject) = line.strip_prefix("Subject: ") {
+            theirs.last_mut().unwrap().1 = subject.to_owned();
+        }
+    }
+    imap.ok("LOGOUT");
+    drop(dovecot);
+    let uids: Vec<u32> = theirs.iter().map(|(uid, _)| *uid).collect();
+    assert_eq!(uids, [1, 2, 3, 4], "{theirs:?}");
+    assert_eq!(theirs[0].1, "numbered");
+
+    // We read the same numbering back.
+    let store = Maildir::open(&root).unwrap();
+    let inbox = store.inbox().unwrap();
+    let view = inbox.sync().unwrap();
+    let mut ours = Vec::new();
+    for message in &view.messages {
+        let mut text = String::new();
+        inbox
+            .open_message(message.uid)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        let subject = text.lines().next().unwrap().trim_start_matches("Subject: ");
+        ours.push((message.uid, subject.to_owned()));
+    }
+    assert_eq!(ours, theirs);
 }

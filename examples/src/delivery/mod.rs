@@ -487,8 +487,8 @@ impl<R: Resolver> Delivery<R> {
         match stored {
             Ok(Ok((delivered, folder))) => {
                 info!(
-                    "delivered: session={id} to=<{user}> folder={folder} uid={} size={}",
-                    delivered.uid, delivered.size
+                    "delivered: session={id} to=<{user}> folder={folder} file={} size={}",
+                    delivered.file_name, delivered.size
                 );
                 Ok(())
             }

@@ -89,7 +89,7 @@ pub(crate) fn deliver(
     copy: &FolderCopy,
     prefix: Vec<u8>,
     body: &Spooled,
-) -> Result<(maildir::Delivered, String), Error> {
+) -> Result<(maildir::Stored, String), Error> {
     let store = open(target)?;
     let mailbox = if is_inbox(&copy.folder) {
         None
@@ -116,7 +116,9 @@ pub(crate) fn deliver(
         Some(mailbox) => (mailbox, copy.folder.clone()),
         None => (store.inbox()?, INBOX.to_owned()),
     };
-    let delivered = mailbox.deliver(body.reader(prefix), &copy.delivery_options())?;
+    // The UID comes at the next sync: nobody needs it now, and numbering it here
+    // would serialise concurrent deliveries on the folder's uidlist lock and fsync.
+    let delivered = mailbox.deliver_unnumbered(body.reader(prefix), &copy.delivery_options())?;
     // IMAP sessions watching this folder (IDLE) report the new message at once.
     crate::imap::mailbox::notify_changed(mailbox.path());
     Ok((delivered, folder))
@@ -155,7 +157,6 @@ mod tests {
             &body,
         )
         .unwrap();
-        assert_eq!(d.0.uid, 1);
         assert_eq!(d.1, "INBOX");
         let store = Maildir::open(&t.maildir).unwrap();
         let mut subscribed = store.subscriptions().unwrap();
@@ -173,13 +174,20 @@ mod tests {
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "X-Trace: 1\r\nSubject: hi\r\n\r\nHello\r\n");
-        // A second delivery reuses the Maildir.
+        // A second delivery reuses the Maildir; the next sync numbers it.
+        let second = deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
+        let view = store.inbox().unwrap().sync().unwrap();
+        let numbered: Vec<(u32, &str)> = view
+            .messages
+            .iter()
+            .map(|m| (m.uid, m.file_name.as_str()))
+            .collect();
         assert_eq!(
-            deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body)
-                .unwrap()
-                .0
-                .uid,
-            2
+            numbered,
+            [
+                (1, d.0.file_name.as_str()),
+                (2, second.0.file_name.as_str())
+            ]
         );
     }
 
@@ -244,7 +252,7 @@ mod tests {
         let message = view
             .messages
             .iter()
-            .find(|m| m.uid == delivered.uid)
+            .find(|m| m.file_name == delivered.file_name)
             .unwrap();
         assert!(message.flags.contains(maildir::Flag::Seen), "{message:?}");
         assert_eq!(message.keywords, ["$Label1"]);
