@@ -175,7 +175,8 @@ impl SpamCheck {
         delivery: &Delivery<R>,
         session: u64,
     ) -> Screened {
-        let sender = sanitize(message.sender.as_deref().unwrap_or(""));
+        // Only the discard and refuse lines name the sender: sanitise it there.
+        let sender = |message: &Message| sanitize(message.sender.as_deref().unwrap_or(""));
         match self.check(envelope, &message.body).await {
             SpamDecision::Accept(accepted) => {
                 match accepted.apply(&message.body, || delivery.spool()).await {
@@ -192,10 +193,12 @@ impl SpamCheck {
                 }
             }
             SpamDecision::Discard => {
+                let sender = sender(message);
                 info!("message discarded by the spam check: session={session} from=<{sender}>");
                 Screened::Discarded
             }
             SpamDecision::Reject(refusal) | SpamDecision::TempFail(refusal) => {
+                let sender = sender(message);
                 info!(
                     "message refused by the spam check: session={session} from=<{sender}> \
                      reply={} {}",
