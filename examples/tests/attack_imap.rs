@@ -7,9 +7,9 @@ mod support;
 
 use std::time::Duration;
 
-use support::attack::{Quiet, Raw, start, start_default};
+use support::attack::{Quiet, Raw, start_default, start_tls_only};
 use support::imap::{Imap, imap, selected};
-use support::{DOMAIN, Options, PASSWORD, sasl_plain};
+use support::{DOMAIN, PASSWORD, sasl_plain};
 
 /// Sends a command the server may stop reading (it may answer and close early) and
 /// returns its tagged status, or the `* BYE` line.
@@ -61,11 +61,7 @@ fn starttls_command_injection() {
 
 #[test]
 fn plaintext_login_before_tls_is_refused() {
-    let options = Options {
-        plaintext_on_loopback: false,
-        ..Options::default()
-    };
-    let target = start(&options, None);
+    let target = start_tls_only();
     let mut client = imap(&target.server);
     let caps = client.capabilities();
     assert!(caps.iter().any(|c| c == "LOGINDISABLED"), "{caps:?}");

@@ -7,8 +7,8 @@ mod support;
 
 use std::time::Duration;
 
-use support::attack::{Quiet, Raw, Socket, Target, start, start_default};
-use support::{DOMAIN, Options, PASSWORD, sasl_plain};
+use support::attack::{Quiet, Raw, Socket, Target, start_default, start_tls_only};
+use support::{DOMAIN, PASSWORD, sasl_plain};
 
 /// Reads one whole response: lines up to the one starting with OK, NO or BYE (a literal
 /// `{n}` at the end of a line is read as well); returns that final line.
@@ -93,11 +93,7 @@ fn starttls_command_injection() {
 
 #[test]
 fn plaintext_login_before_tls_is_refused() {
-    let options = Options {
-        plaintext_on_loopback: false,
-        ..Options::default()
-    };
-    let target = start(&options, None);
+    let target = start_tls_only();
     let mut client = Raw::connect(target.sieve);
     assert!(response(&mut client).starts_with("OK"));
     let auth = command(

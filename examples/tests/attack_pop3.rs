@@ -6,9 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use support::attack::{Quiet, Raw, start, start_default};
+use support::attack::{Quiet, Raw, start_default, start_tls_only};
 use support::pop3::pop3;
-use support::{DOMAIN, Options, PASSWORD, sasl_plain};
+use support::{DOMAIN, PASSWORD, sasl_plain};
 
 #[test]
 fn stls_command_injection() {
@@ -33,11 +33,7 @@ fn stls_command_injection() {
 
 #[test]
 fn plaintext_login_before_tls_is_refused() {
-    let options = Options {
-        plaintext_on_loopback: false,
-        ..Options::default()
-    };
-    let target = start(&options, None);
+    let target = start_tls_only();
     let mut client = pop3(&target.server);
     let reply = client.login(&format!("pat@{DOMAIN}"), PASSWORD);
     assert!(reply.starts_with("-ERR"), "{reply}");

@@ -48,6 +48,16 @@ pub(crate) fn start_default() -> Target {
     start(&Options::default(), None)
 }
 
+/// Starts a server that refuses plaintext logins on loopback too, as on a public
+/// address: logins need TLS first.
+pub(crate) fn start_tls_only() -> Target {
+    let options = Options {
+        plaintext_on_loopback: false,
+        ..Options::default()
+    };
+    start(&options, None)
+}
+
 impl Target {
     /// Asserts the server never panicked and still serves: the MX delivers a message to
     /// `pat` (checked in the Maildir) and an IMAP login works.
