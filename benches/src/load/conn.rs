@@ -102,6 +102,8 @@ pub trait Machine {
     fn deadline(&self) -> Option<Instant>;
     /// `poll_output`.
     fn step(&mut self) -> Step<Self::Event>;
+    /// Whether `event` reports the end of the session.
+    fn is_closed(event: &Self::Event) -> bool;
 }
 
 /// The three clients share the driving contract (DESIGN.md), so one impl shape fits all.
@@ -125,6 +127,9 @@ macro_rules! impl_machine {
                     Output::Event(e) => Step::Event(e),
                     Output::NeedInput => Step::Wait,
                 }
+            }
+            fn is_closed(event: &Self::Event) -> bool {
+                matches!(event, $client::client::Event::Closed)
             }
         }
     )+};
@@ -172,6 +177,12 @@ impl<M: Machine> Conn<M> {
                 }
             }
         }
+    }
+
+    /// Runs the machine until the session ends (after QUIT), ignoring other events.
+    pub async fn until_closed(&mut self) -> Result<(), LoadError> {
+        while !M::is_closed(&self.event().await?) {}
+        Ok(())
     }
 
     /// Writes what the machine has transmitted so far.

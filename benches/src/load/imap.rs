@@ -102,7 +102,7 @@ impl Session {
             match conn.event().await? {
                 Event::Greeting(_) => return Ok(Self { conn, exists: 0 }),
                 Event::Capabilities(_) => {}
-                other => return Err(unexpected("the greeting", &other)),
+                other => return Err(LoadError::unexpected("the greeting", &other)),
             }
         }
     }
@@ -135,7 +135,7 @@ impl Session {
                 Event::LiteralChunk(chunk) => bytes += chunk.len() as u64,
                 Event::Untagged(Untagged::Fetch(fetch)) => bytes += section_bytes(&fetch),
                 event @ (Event::Bye(_) | Event::Error(_) | Event::Closed) => {
-                    return Err(unexpected("a command", &event));
+                    return Err(LoadError::unexpected("a command", &event));
                 }
                 _ => {}
             }
@@ -169,10 +169,6 @@ fn section_bytes(fetch: &Fetch<'_>) -> u64 {
             _ => 0,
         })
         .sum()
-}
-
-fn unexpected(during: &str, event: &Event) -> LoadError {
-    LoadError::Protocol(format!("during {during}: {event:?}"))
 }
 
 /// Runs one command of the plan: `index` 0 connects and logs in, 1 selects INBOX, the

@@ -51,6 +51,13 @@ pub enum LoadError {
     Timeout(Duration),
 }
 
+impl LoadError {
+    /// An event the session did not expect at this point.
+    pub(crate) fn unexpected(during: &str, event: &impl std::fmt::Debug) -> Self {
+        Self::Protocol(format!("during {during}: {event:?}"))
+    }
+}
+
 /// The shared bound of a run: at most `count` operations, none started after the deadline.
 #[derive(Debug)]
 pub struct Budget {

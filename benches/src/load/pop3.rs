@@ -44,7 +44,7 @@ impl Session {
         .await?;
         match conn.event().await? {
             Event::Greeting { .. } => {}
-            other => return Err(unexpected("the greeting", &other)),
+            other => return Err(LoadError::unexpected("the greeting", &other)),
         }
         conn.machine
             .login(user, options.password.as_bytes())
@@ -84,7 +84,7 @@ impl Session {
                 Event::Stat { count, .. } => self.messages = count,
                 Event::MessageChunk(chunk) => bytes += chunk.len() as u64,
                 event @ (Event::Error(_) | Event::Closed) => {
-                    return Err(unexpected("a command", &event));
+                    return Err(LoadError::unexpected("a command", &event));
                 }
                 _ => {}
             }
@@ -112,16 +112,8 @@ impl Session {
             .machine
             .quit()
             .map_err(|e| LoadError::Protocol(e.to_string()))?;
-        loop {
-            if let Event::Closed = self.conn.event().await? {
-                return Ok(());
-            }
-        }
+        self.conn.until_closed().await
     }
-}
-
-fn unexpected(during: &str, event: &Event) -> LoadError {
-    LoadError::Protocol(format!("during {during}: {event:?}"))
 }
 
 async fn worker(w: Worker, options: Arc<Pop3Options>) -> Tally {

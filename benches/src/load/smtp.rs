@@ -49,7 +49,7 @@ impl Session {
             match conn.event().await? {
                 Event::Greeting(_) => {}
                 Event::Ready { .. } => return Ok(Self { conn }),
-                other => return Err(unexpected("greeting", &other)),
+                other => return Err(LoadError::unexpected("greeting", &other)),
             }
         }
     }
@@ -87,7 +87,7 @@ impl Session {
                         "delivered to {delivered} of {wanted} recipients: {why}"
                     )));
                 }
-                other => return Err(unexpected("a transaction", &other)),
+                other => return Err(LoadError::unexpected("a transaction", &other)),
             }
         }
     }
@@ -97,16 +97,8 @@ impl Session {
             .machine
             .quit()
             .map_err(|e| LoadError::Protocol(e.to_string()))?;
-        loop {
-            if let Event::Closed = self.conn.event().await? {
-                return Ok(());
-            }
-        }
+        self.conn.until_closed().await
     }
-}
-
-fn unexpected(during: &str, event: &Event) -> LoadError {
-    LoadError::Protocol(format!("during {during}: {event:?}"))
 }
 
 /// The envelope of message number `seq` of a worker.
