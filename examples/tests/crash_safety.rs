@@ -11,13 +11,14 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use support::smtp_peer::{Script, SmtpPeer};
 use support::{Options, PASSWORD, Postroom, free_port, sasl_plain};
 
 /// The kill schedule's default seed.
@@ -392,71 +393,6 @@ fn lock_files(dir: &Path) -> Vec<(String, String)> {
     found
 }
 
-/// A minimal SMTP server that accepts every message; returns the messages received.
-fn start_sink(listener: TcpListener, stop: Arc<AtomicBool>) -> Arc<Mutex<Vec<String>>> {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let store = Arc::clone(&received);
-    listener.set_nonblocking(true).expect("nonblocking");
-    thread::spawn(move || {
-        while !stop.load(Ordering::Relaxed) {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    let store = Arc::clone(&store);
-                    thread::spawn(move || {
-                        let _ = sink_session(stream, &store);
-                    });
-                }
-                Err(_) => thread::sleep(Duration::from_millis(20)),
-            }
-        }
-    });
-    received
-}
-
-/// One session of the sink.
-fn sink_session(stream: TcpStream, store: &Mutex<Vec<String>>) -> io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let mut writer = stream.try_clone()?;
-    let mut reader = BufReader::new(stream);
-    writer.write_all(b"220 sink.remote.example ESMTP\r\n")?;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-        match verb.as_str() {
-            "EHLO" | "HELO" => writer.write_all(b"250 sink.remote.example\r\n")?,
-            "DATA" => {
-                writer.write_all(b"354 go ahead\r\n")?;
-                let mut body = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line)? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    body.push_str(&line);
-                }
-                store
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(body);
-                writer.write_all(b"250 2.0.0 accepted\r\n")?;
-            }
-            "QUIT" => {
-                writer.write_all(b"221 2.0.0 bye\r\n")?;
-                return Ok(());
-            }
-            _ => writer.write_all(b"250 2.0.0 ok\r\n")?,
-        }
-    }
-}
-
 /// The rustls client configuration trusting the installation's certificate.
 fn tls_config(server: &Postroom) -> Arc<rustls::ClientConfig> {
     use rustls::pki_types::CertificateDer;
@@ -600,9 +536,7 @@ fn acknowledged_mail_survives_sigkill() {
 
     // The queue resumes: once the route's port listens, every queued message leaves,
     // exactly once.
-    let stop_sink = Arc::new(AtomicBool::new(false));
-    let listener = TcpListener::bind(("127.0.0.1", sink_port)).expect("sink port");
-    let received = start_sink(listener, Arc::clone(&stop_sink));
+    let sink = SmtpPeer::start(sink_port, Script::default());
     let deadline = Instant::now() + Duration::from_secs(30);
     while !queue_tokens(&queue_dir).is_empty() {
         assert!(
@@ -613,13 +547,8 @@ fn acknowledged_mail_survives_sigkill() {
         );
         thread::sleep(Duration::from_millis(200));
     }
-    stop_sink.store(true, Ordering::Relaxed);
     let mut delivered: BTreeMap<String, usize> = BTreeMap::new();
-    for body in received
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .iter()
-    {
+    for body in &sink.accepted() {
         let (token, complete) = parse_token(body).expect("token in a relayed message");
         assert!(complete, "relayed message truncated: {token}");
         *delivered.entry(token).or_insert(0) += 1;
