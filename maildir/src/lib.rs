@@ -29,12 +29,17 @@
 //! assert_eq!(msg.keywords, ["$Forwarded"]);
 //! assert!(msg.file_name.ends_with(":2,Sa"));
 //!
+//! // Mail delivery that needs no UID now: no uidlist lock, so concurrent
+//! // deliveries share their fsyncs; the next sync numbers it.
+//! let stored = inbox.deliver_unnumbered(&message[..], &DeliveryOptions::default())?;
+//! assert_eq!(inbox.sync()?.messages[1].file_name, stored.file_name);
+//!
 //! // Folders, copies, expunges.
 //! let sent = store.create_folder("Sent")?;
 //! let copy = inbox.copy(1, &sent)?;
 //! assert_eq!(sent.sync()?.get(copy.uid).unwrap().keywords, ["$Forwarded"]);
 //! inbox.expunge(1)?;
-//! assert!(inbox.sync()?.messages.is_empty());
+//! assert_eq!(inbox.sync()?.messages.len(), 1);
 //! # Ok(())
 //! # }
 //! ```
