@@ -136,14 +136,18 @@ fn flags(c: &mut Criterion) {
     group.bench_function("set_flags_rename", |b| {
         b.iter(|| {
             n = n.wrapping_add(1);
-            let f = if (n / 1000) % 2 == 0 { flagged } else { seen };
+            let f = if (n / 1000).is_multiple_of(2) {
+                flagged
+            } else {
+                seen
+            };
             black_box(inbox.set_flags(n % 1000 + 1, f, &[]).unwrap())
         });
     });
     group.bench_function("set_flags_keyword", |b| {
         b.iter(|| {
             n = n.wrapping_add(1);
-            let keywords: &[&str] = if (n / 1000) % 2 == 0 {
+            let keywords: &[&str] = if (n / 1000).is_multiple_of(2) {
                 &["$Important"]
             } else {
                 &[]

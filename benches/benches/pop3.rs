@@ -21,7 +21,7 @@ fn corpus(line_ending: &[u8]) -> Vec<u8> {
     let words = b"The quick brown fox jumps over the lazy dog and keeps running";
     let mut i = 0usize;
     while m.len() < MESSAGE_SIZE {
-        if i % 16 == 0 {
+        if i.is_multiple_of(16) {
             m.push(b'.');
         }
         m.extend_from_slice(&words[..20 + i % 40]);

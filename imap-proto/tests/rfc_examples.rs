@@ -131,10 +131,10 @@ fn check_auth(text: &str) -> Result<(), String> {
     let input = wire(text);
     let decode = |bytes| decode_authenticate_response(bytes, MAX_LINE);
     let (_, expected) = decode(&input).map_err(|e| format!("does not decode: {e:?}"))?;
-    if let AuthenticateResponse::Data(data) = &expected {
-        if data.expose().is_empty() != text.is_empty() {
-            return Err(format!("decoded to {} bytes", data.expose().len()));
-        }
+    if let AuthenticateResponse::Data(data) = &expected
+        && data.expose().is_empty() != text.is_empty()
+    {
+        return Err(format!("decoded to {} bytes", data.expose().len()));
     }
     round_trip(&input, decode, encode_authenticate_response, |bytes| {
         match decode_authenticate_response(bytes, MAX_LINE) {

@@ -151,7 +151,7 @@ fn hostile_input_is_contained() {
             let chunk: Vec<u8> = (0..len)
                 .map(|_| {
                     let r = xorshift(&mut state);
-                    if r % 5 == 0 {
+                    if r.is_multiple_of(5) {
                         (r >> 8) as u8
                     } else {
                         alphabet[usize::try_from((r >> 8) % alphabet.len() as u64).unwrap()]

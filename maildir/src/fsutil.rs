@@ -60,10 +60,10 @@ pub(crate) fn list_names(dir: &Path) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(io_err("read directory", dir))?;
-        if let Ok(name) = entry.file_name().into_string() {
-            if !name.starts_with('.') {
-                names.push(name);
-            }
+        if let Ok(name) = entry.file_name().into_string()
+            && !name.starts_with('.')
+        {
+            names.push(name);
         }
     }
     Ok(names)

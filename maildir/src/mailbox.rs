@@ -594,13 +594,13 @@ impl Mailbox {
         });
         let _ = fs::remove_file(&tmp_path);
         let linked = result?;
-        if options.fsync {
-            if let Err(e) = fsync_dir(&linked.dir) {
-                // Not durable, so not delivered: the sender will retry. A sync
-                // that numbered it meanwhile drops the record at its next pass.
-                let _ = fs::remove_file(linked.dir.join(&linked.file_name));
-                return Err(e);
-            }
+        if options.fsync
+            && let Err(e) = fsync_dir(&linked.dir)
+        {
+            // Not durable, so not delivered: the sender will retry. A sync
+            // that numbered it meanwhile drops the record at its next pass.
+            let _ = fs::remove_file(linked.dir.join(&linked.file_name));
+            return Err(e);
         }
         let _ = quota::record(root, i64::try_from(size).unwrap_or(i64::MAX), 1);
         Ok(Stored {

@@ -84,10 +84,8 @@ impl Drop for Dovecot {
             .arg("stop")
             .status()
             .is_ok_and(|s| s.success());
-        if !stopped {
-            if let Ok(pid) = fs::read_to_string(self.run_dir.join("master.pid")) {
-                let _ = Command::new("kill").arg(pid.trim()).status();
-            }
+        if !stopped && let Ok(pid) = fs::read_to_string(self.run_dir.join("master.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
         }
     }
 }

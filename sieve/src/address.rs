@@ -193,10 +193,10 @@ fn push_mailbox(out: &mut Vec<Address>, segment: &[Tok]) {
 
 /// Drops an obsolete source route `@a,@b:` in front of an addr-spec.
 fn strip_route(tokens: &[Tok]) -> &[Tok] {
-    if tokens.first() == Some(&Tok::Special('@')) {
-        if let Some(colon) = tokens.iter().position(|t| *t == Tok::Special(':')) {
-            return &tokens[colon + 1..];
-        }
+    if tokens.first() == Some(&Tok::Special('@'))
+        && let Some(colon) = tokens.iter().position(|t| *t == Tok::Special(':'))
+    {
+        return &tokens[colon + 1..];
     }
     tokens
 }

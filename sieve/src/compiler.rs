@@ -446,13 +446,13 @@ impl Compiler<'_> {
                 }
                 let literal = args.string("address (a string)")?;
                 let address = self.string(literal)?;
-                if let Some(value) = address.as_const() {
-                    if parse_sieve_address(value).is_none() {
-                        return Err(CompileError::InvalidValue {
-                            at: literal.at,
-                            message: format!("invalid redirect address \"{value}\""),
-                        });
-                    }
+                if let Some(value) = address.as_const()
+                    && parse_sieve_address(value).is_none()
+                {
+                    return Err(CompileError::InvalidValue {
+                        at: literal.at,
+                        message: format!("invalid redirect address \"{value}\""),
+                    });
                 }
                 CommandKind::Redirect { address, copy }
             }
@@ -579,15 +579,14 @@ impl Compiler<'_> {
                 });
             }
         }
-        if mime {
-            if let Some(text) = reason.as_const() {
-                if !mime_headers_are_ascii(text) {
-                    return Err(CompileError::InvalidValue {
-                        at: reason_literal.at,
-                        message: "vacation :mime reason has non-ASCII header text".to_owned(),
-                    });
-                }
-            }
+        if mime
+            && let Some(text) = reason.as_const()
+            && !mime_headers_are_ascii(text)
+        {
+            return Err(CompileError::InvalidValue {
+                at: reason_literal.at,
+                message: "vacation :mime reason has non-ASCII header text".to_owned(),
+            });
         }
         let handle = match handle {
             Some(literal) => self.text(literal)?,

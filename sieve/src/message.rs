@@ -203,17 +203,17 @@ pub(crate) fn decode_encoded_words(value: &str) -> String {
     let mut pending_space = String::new();
     let mut after_word = false;
     while !rest.is_empty() {
-        if rest.starts_with("=?") {
-            if let Some((text, used)) = encoded_word(rest) {
-                if !after_word {
-                    out.push_str(&pending_space);
-                }
-                pending_space.clear();
-                out.push_str(&text);
-                rest = &rest[used..];
-                after_word = true;
-                continue;
+        if rest.starts_with("=?")
+            && let Some((text, used)) = encoded_word(rest)
+        {
+            if !after_word {
+                out.push_str(&pending_space);
             }
+            pending_space.clear();
+            out.push_str(&text);
+            rest = &rest[used..];
+            after_word = true;
+            continue;
         }
         let Some(c) = rest.chars().next() else { break };
         if c == ' ' || c == '\t' {

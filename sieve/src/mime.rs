@@ -65,35 +65,36 @@ fn walk(
         .and_then(parse_media_type)
         .unwrap_or_else(|| (default_type.0.to_owned(), default_type.1.to_owned()));
     let can_descend = depth < max_depth;
-    if media_type == "multipart" && can_descend {
-        if let Some(boundary) = content_type.and_then(|v| parameter(v, "boundary")) {
-            let split = split_multipart(body, boundary.as_bytes());
-            let mut outer = text_from_bytes(split.prologue);
-            outer.push_str(&text_from_bytes(split.epilogue));
-            out.push(BodyPart {
-                media_type,
-                subtype: subtype.clone(),
-                content: outer,
-            });
-            let child_default = if subtype == "digest" {
-                ("message", "rfc822")
-            } else {
-                ("text", "plain")
-            };
-            for part in split.parts {
-                let (child_headers, offset) = parse_header_section(part);
-                let child_body = part.get(offset..).unwrap_or_default();
-                walk(
-                    &child_headers,
-                    child_body,
-                    depth + 1,
-                    max_depth,
-                    child_default,
-                    out,
-                );
-            }
-            return;
+    if media_type == "multipart"
+        && can_descend
+        && let Some(boundary) = content_type.and_then(|v| parameter(v, "boundary"))
+    {
+        let split = split_multipart(body, boundary.as_bytes());
+        let mut outer = text_from_bytes(split.prologue);
+        outer.push_str(&text_from_bytes(split.epilogue));
+        out.push(BodyPart {
+            media_type,
+            subtype: subtype.clone(),
+            content: outer,
+        });
+        let child_default = if subtype == "digest" {
+            ("message", "rfc822")
+        } else {
+            ("text", "plain")
+        };
+        for part in split.parts {
+            let (child_headers, offset) = parse_header_section(part);
+            let child_body = part.get(offset..).unwrap_or_default();
+            walk(
+                &child_headers,
+                child_body,
+                depth + 1,
+                max_depth,
+                child_default,
+                out,
+            );
         }
+        return;
     }
     let decoded = decode_transfer(headers, body);
     if media_type == "message" && subtype == "rfc822" && can_descend {

@@ -126,12 +126,13 @@ pub(crate) fn decode_encoded_characters(
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
-        if input[i] == b'$' && input.get(i + 1) == Some(&b'{') {
-            if let Some((decoded, used)) = encoded_sequence(&input[i + 2..], at)? {
-                out.extend_from_slice(&decoded);
-                i += 2 + used;
-                continue;
-            }
+        if input[i] == b'$'
+            && input.get(i + 1) == Some(&b'{')
+            && let Some((decoded, used)) = encoded_sequence(&input[i + 2..], at)?
+        {
+            out.extend_from_slice(&decoded);
+            i += 2 + used;
+            continue;
         }
         out.push(input[i]);
         i += 1;

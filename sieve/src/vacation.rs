@@ -96,14 +96,13 @@ impl VacationStore for MemoryVacationStore {
         let now = self.now();
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.insert((handle.to_owned(), sender.to_owned()), now);
-        if entries.len() > self.capacity {
-            if let Some(oldest) = entries
+        if entries.len() > self.capacity
+            && let Some(oldest) = entries
                 .iter()
                 .min_by_key(|(_, sent)| **sent)
                 .map(|(key, _)| key.clone())
-            {
-                entries.remove(&oldest);
-            }
+        {
+            entries.remove(&oldest);
         }
     }
 }

@@ -181,10 +181,10 @@ impl Session<'_> {
             return;
         };
         message.size += bytes.len();
-        if let Some(file) = &mut message.file {
-            if file.write_all(bytes).await.is_err() {
-                message.file = None;
-            }
+        if let Some(file) = &mut message.file
+            && file.write_all(bytes).await.is_err()
+        {
+            message.file = None;
         }
     }
 

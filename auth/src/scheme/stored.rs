@@ -67,10 +67,10 @@ impl StoredPassword {
         if s.starts_with("$1$") {
             return Self::build(SchemeSpec::new(Scheme::Md5Crypt), s, s);
         }
-        if let Some(rest) = s.strip_prefix('{') {
-            if let Some((name, body)) = rest.split_once('}') {
-                return Self::build(name.parse()?, body, s);
-            }
+        if let Some(rest) = s.strip_prefix('{')
+            && let Some((name, body)) = rest.split_once('}')
+        {
+            return Self::build(name.parse()?, body, s);
         }
         Self::build(default, s, s)
     }

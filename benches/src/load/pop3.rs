@@ -141,10 +141,10 @@ async fn worker(w: Worker, options: Arc<Pop3Options>) -> Tally {
                 let done = session
                     .as_ref()
                     .is_some_and(|s| s.retrieved >= options.per_session.max(1).min(s.messages));
-                if done || !w.budget.left() {
-                    if let Some(open) = session.take() {
-                        let _ = w.timed(open.quit()).await;
-                    }
+                if (done || !w.budget.left())
+                    && let Some(open) = session.take()
+                {
+                    let _ = w.timed(open.quit()).await;
                 }
             }
             Err(e) => {

@@ -116,12 +116,12 @@ impl Limiter {
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut counts = self.limiter.counts();
-        if let Some(k) = self.key {
-            if let Some(n) = counts.per_ip.get_mut(&k) {
-                *n -= 1;
-                if *n == 0 {
-                    counts.per_ip.remove(&k);
-                }
+        if let Some(k) = self.key
+            && let Some(n) = counts.per_ip.get_mut(&k)
+        {
+            *n -= 1;
+            if *n == 0 {
+                counts.per_ip.remove(&k);
             }
         }
         counts.total -= 1;

@@ -594,10 +594,9 @@ impl Client {
         if let CommandBody::Authenticate {
             initial_response, ..
         } = &mut body
+            && !self.offers(&Capability::SaslIr)
         {
-            if !self.offers(&Capability::SaslIr) {
-                initial = initial_response.take().map(|r| Secret(r.0.into_owned()));
-            }
+            initial = initial_response.take().map(|r| Secret(r.0.into_owned()));
         }
         let then = match &body {
             CommandBody::Authenticate { .. } => Some(Hold::Auth {

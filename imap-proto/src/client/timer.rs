@@ -53,12 +53,12 @@ impl Client {
             done: false,
             ..
         }) = &mut self.hold
+            && !*hinted
+            && since.checked_add(refresh).is_some_and(|at| now >= at)
         {
-            if !*hinted && since.checked_add(refresh).is_some_and(|at| now >= at) {
-                *hinted = true;
-                let tag = tag.clone();
-                self.push_event(Event::IdleRefresh { tag });
-            }
+            *hinted = true;
+            let tag = tag.clone();
+            self.push_event(Event::IdleRefresh { tag });
         }
     }
 

@@ -501,10 +501,10 @@ fn seq_number(i: &[u8]) -> PResult<'_, SeqNumber> {
 /// `seq-number [":" seq-number]`; a `:` not followed by a number is left unread.
 fn seq_range(i: &[u8]) -> PResult<'_, SeqRange> {
     let (rest, from) = seq_number(i)?;
-    if let Some(after) = rest.strip_prefix(b":") {
-        if let Ok((rest, to)) = seq_number(after) {
-            return Ok((rest, SeqRange { from, to: Some(to) }));
-        }
+    if let Some(after) = rest.strip_prefix(b":")
+        && let Ok((rest, to)) = seq_number(after)
+    {
+        return Ok((rest, SeqRange { from, to: Some(to) }));
     }
     Ok((rest, SeqRange { from, to: None }))
 }

@@ -514,10 +514,10 @@ fn continuation(i: &[u8]) -> PResult<'_, Continuation<'_>> {
         .unwrap_or(i.len());
     let (raw, rest) = i.split_at(len);
     let (rest, ()) = line_crlf(rest)?;
-    if !raw.starts_with(b"[") {
-        if let Some(data) = crate::types::base64_decode(raw) {
-            return Ok((rest, Continuation::Base64(Cow::Owned(data))));
-        }
+    if !raw.starts_with(b"[")
+        && let Some(data) = crate::types::base64_decode(raw)
+    {
+        return Ok((rest, Continuation::Base64(Cow::Owned(data))));
     }
     let (after, text) = resp_text(i)?;
     let (after, ()) = line_crlf(after)?;

@@ -186,10 +186,11 @@ fn tagged_ext_val(depth: usize, i: &[u8]) -> PResult<'_, TaggedExtVal<'_>> {
     if i.starts_with(b"(") {
         return map(|x| ext_comp_list(depth, x), TaggedExtVal::List).parse(i);
     }
-    if let Ok((rest, n)) = number64(i) {
-        if !rest.starts_with(b",") && !rest.starts_with(b":") {
-            return Ok((rest, TaggedExtVal::Number(n)));
-        }
+    if let Ok((rest, n)) = number64(i)
+        && !rest.starts_with(b",")
+        && !rest.starts_with(b":")
+    {
+        return Ok((rest, TaggedExtVal::Number(n)));
     }
     map(sequence_set, TaggedExtVal::SequenceSet).parse(i)
 }

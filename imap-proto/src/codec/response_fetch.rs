@@ -40,12 +40,11 @@ pub(crate) fn fetch_data(depth: usize, seq: NonZeroU32, i: &[u8]) -> PResult<'_,
 
 /// `["<" number ">"]`.
 fn origin(i: &[u8]) -> PResult<'_, Option<u32>> {
-    if let Some(after) = i.strip_prefix(b"<") {
-        if let Ok((rest, n)) = number(after) {
-            if let Some(rest) = rest.strip_prefix(b">") {
-                return Ok((rest, Some(n)));
-            }
-        }
+    if let Some(after) = i.strip_prefix(b"<")
+        && let Ok((rest, n)) = number(after)
+        && let Some(rest) = rest.strip_prefix(b">")
+    {
+        return Ok((rest, Some(n)));
     }
     Ok((i, None))
 }

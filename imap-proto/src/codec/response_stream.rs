@@ -196,10 +196,10 @@ impl ResponseStream {
                 self.state = State::Items { first: true };
                 return Ok((head.0, StreamEvent::FetchStart { seq: head.1 }));
             }
-            if let Err(e) = framed {
-                if !matches!(e, DecodeError::Literal { .. }) {
-                    return Err(e);
-                }
+            if let Err(e) = framed
+                && !matches!(e, DecodeError::Literal { .. })
+            {
+                return Err(e);
             }
         }
         let (len, resp) = decode_response_with(buf, &self.opts)?;
@@ -234,21 +234,20 @@ impl ResponseStream {
             return fail(self, Cow::Borrowed("expected SP or ) in FETCH response"));
         }
         let body = &segment[lead..];
-        if let Some(header) = big {
-            if let Ok((rest, item)) = terminated(streamed_item_name, sp).parse(body) {
-                if let Ok((b"", _)) = literal_header(rest) {
-                    self.state = match header.length {
-                        0 => State::LiteralDone,
-                        n => State::Literal { remaining: n },
-                    };
-                    let event = StreamEvent::LiteralStart {
-                        item,
-                        length: header.length,
-                        binary: header.binary,
-                    };
-                    return Ok((segment.len(), event));
-                }
-            }
+        if let Some(header) = big
+            && let Ok((rest, item)) = terminated(streamed_item_name, sp).parse(body)
+            && let Ok((b"", _)) = literal_header(rest)
+        {
+            self.state = match header.length {
+                0 => State::LiteralDone,
+                n => State::Literal { remaining: n },
+            };
+            let event = StreamEvent::LiteralStart {
+                item,
+                length: header.length,
+                binary: header.binary,
+            };
+            return Ok((segment.len(), event));
         }
         match fetch_item(self.opts.max_depth, body) {
             Ok((rest, item)) => {

@@ -145,12 +145,11 @@ impl Server {
         if !discard && !chunk.is_empty() {
             self.push_event(Event::AppendChunk(chunk));
         }
-        if done {
-            if let Phase::AppendData { ctx, .. } =
+        if done
+            && let Phase::AppendData { ctx, .. } =
                 std::mem::replace(&mut self.phase, Phase::Command)
-            {
-                self.phase = Phase::AppendNext { ctx };
-            }
+        {
+            self.phase = Phase::AppendNext { ctx };
         }
         true
     }

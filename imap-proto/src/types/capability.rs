@@ -142,20 +142,21 @@ impl<'a> Capability<'a> {
         if upper == "APPENDLIMIT" {
             return Self::AppendLimit(None);
         }
-        if let Some(n) = upper.strip_prefix("APPENDLIMIT=") {
-            if let Some(n) = parse_number(n) {
-                return Self::AppendLimit(Some(n));
-            }
+        if let Some(n) = upper.strip_prefix("APPENDLIMIT=")
+            && let Some(n) = parse_number(n)
+        {
+            return Self::AppendLimit(Some(n));
         }
         for (prefix, make) in [
             ("AUTH=", Self::Auth as fn(Atom<'a>) -> Self),
             ("THREAD=", Self::Thread),
             ("QUOTA=RES-", Self::QuotaRes),
         ] {
-            if upper.starts_with(prefix) && upper.len() > prefix.len() {
-                if let Some(rest) = split_atom(&atom, prefix.len()) {
-                    return make(rest);
-                }
+            if upper.starts_with(prefix)
+                && upper.len() > prefix.len()
+                && let Some(rest) = split_atom(&atom, prefix.len())
+            {
+                return make(rest);
             }
         }
         Self::Other(atom)

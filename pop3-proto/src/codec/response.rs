@@ -61,19 +61,17 @@ fn strip_indicator<'a>(line: &'a [u8], indicator: &[u8]) -> Option<&'a [u8]> {
 }
 
 fn parse_status(rest: &[u8]) -> Status<'_> {
-    if let Some(after) = rest.strip_prefix(b"[") {
-        if let Some(end) = memchr(b']', after) {
-            if let Ok(code) = std::str::from_utf8(&after[..end]) {
-                if let Some(code) = ResponseCode::parse(code) {
-                    let text = &after[end + 1..];
-                    let text = text.strip_prefix(b" ").unwrap_or(text);
-                    return Status {
-                        code: Some(code),
-                        text: String::from_utf8_lossy(text),
-                    };
-                }
-            }
-        }
+    if let Some(after) = rest.strip_prefix(b"[")
+        && let Some(end) = memchr(b']', after)
+        && let Ok(code) = std::str::from_utf8(&after[..end])
+        && let Some(code) = ResponseCode::parse(code)
+    {
+        let text = &after[end + 1..];
+        let text = text.strip_prefix(b" ").unwrap_or(text);
+        return Status {
+            code: Some(code),
+            text: String::from_utf8_lossy(text),
+        };
     }
     Status::new(String::from_utf8_lossy(rest))
 }
