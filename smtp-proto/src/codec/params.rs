@@ -32,6 +32,8 @@ struct Word<'l> {
     /// The whole word.
     range: Range<usize>,
     key: &'l [u8],
+    /// Which keyword `key` is.
+    kind: Key,
     /// The value's range, if there is an `=`.
     value: Option<Range<usize>>,
 }
@@ -39,7 +41,13 @@ struct Word<'l> {
 /// Reads the parameter word that starts at `start` (not a space).
 #[inline(always)]
 fn read_param(b: &[u8], start: usize) -> Result<Word<'_>, ParamError> {
-    let key_end = span(b, start, KEYWORD);
+    let (kind, key_end) = match common_key(b, start) {
+        Some(common) => common,
+        None => {
+            let key_end = span(b, start, KEYWORD);
+            (Key::of(&b[start..key_end]), key_end)
+        }
+    };
     let (value, end) = match b.get(key_end) {
         Some(b'=') => {
             let value_end = span(b, key_end + 1, VALUE);
@@ -57,8 +65,26 @@ fn read_param(b: &[u8], start: usize) -> Result<Word<'_>, ParamError> {
     Ok(Word {
         range: start..end,
         key: &b[start..key_end],
+        kind,
         value,
     })
+}
+
+/// The keywords clients send most, recognised at `start` without a scan of their
+/// characters: the keyword and where it ends, if it is followed by `=` or the end of the
+/// word. (A scan would stop at the same place: none of those bytes is a keyword byte.)
+#[inline(always)]
+fn common_key(b: &[u8], start: usize) -> Option<(Key, usize)> {
+    // `| 0x20` lower-cases a letter; only `S` and `s` become `s`, and so on.
+    let (key, len) = match b.get(start)? | 0x20 {
+        b's' if starts_with_ignore_case(b, start, b"SIZE") => (Key::Size, 4),
+        b'b' if starts_with_ignore_case(b, start, b"BODY") => (Key::Body, 4),
+        b'n' if starts_with_ignore_case(b, start, b"NOTIFY") => (Key::Notify, 6),
+        b'o' if starts_with_ignore_case(b, start, b"ORCPT") => (Key::Orcpt, 5),
+        _ => return None,
+    };
+    let end = start + len;
+    matches!(b.get(end), Some(b'=' | b' ' | b'\r')).then_some((key, end))
 }
 
 /// What is wrong with the parameter word at `start`: its keyword (everything before the
@@ -268,7 +294,7 @@ pub(crate) fn parse_mail_params<'a>(
         }
         let w = read_param(b, i)?;
         i = w.range.end;
-        match Key::of(w.key) {
+        match w.kind {
             Key::Size => w.set_once(&mut params.size, parse_size(&b[w.required()?])?)?,
             Key::Body => w.set_once(&mut params.body, parse_body(&b[w.required()?])?)?,
             Key::SmtpUtf8 => w.set_flag(&mut params.smtputf8)?,
@@ -316,14 +342,12 @@ fn parse_notify(value: &[u8]) -> Result<Notify, ParamError> {
 
 fn parse_orcpt<'a>(line: &mut Line<'a>, value: Range<usize>) -> Result<Orcpt<'a>, ParamError> {
     let b = line.bytes();
-    let semicolon = b[value.clone()]
-        .iter()
-        .position(|&c| c == b';')
-        .ok_or_else(|| ParamError::from("ORCPT needs addr-type;address"))?;
-    let type_end = value.start + semicolon;
-    if !all(&b[value.start..type_end], ATOM) {
-        return Err("invalid ORCPT address type".into());
+    // The address type is an atom, which holds no `;`: it ends at the first one.
+    let type_end = span(b, value.start, ATOM);
+    if type_end == value.start || type_end >= value.end || b[type_end] != b';' {
+        return Err(orcpt_type_error(&b[value]));
     }
+    let semicolon = type_end - value.start;
     let text = line.text(value).ok_or_else(not_utf8)?;
     let (addr_type, address) = text.split_at(semicolon);
     let address =
@@ -332,6 +356,16 @@ fn parse_orcpt<'a>(line: &mut Line<'a>, value: Range<usize>) -> Result<Orcpt<'a>
         addr_type: Cow::Borrowed(addr_type),
         address,
     })
+}
+
+/// What is wrong with an ORCPT value whose address type is not an atom followed by `;`.
+#[cold]
+fn orcpt_type_error(value: &[u8]) -> ParamError {
+    if value.contains(&b';') {
+        "invalid ORCPT address type".into()
+    } else {
+        "ORCPT needs addr-type;address".into()
+    }
 }
 
 /// Parses the parameters that follow `RCPT TO:<path>` at `start` into `params` (which
@@ -349,7 +383,7 @@ pub(crate) fn parse_rcpt_params<'a>(
         }
         let w = read_param(b, i)?;
         i = w.range.end;
-        match Key::of(w.key) {
+        match w.kind {
             Key::Notify => w.set_once(&mut params.notify, parse_notify(&b[w.required()?])?)?,
             Key::Orcpt => w.set_once(&mut params.orcpt, parse_orcpt(line, w.required()?)?)?,
             _ => params.other.push(w.other(line)?),
@@ -444,4 +478,85 @@ pub(crate) fn encode_rcpt_params(params: &RcptParams<'_>, out: &mut BytesMut) {
         encode_xtext(&orcpt.address, out);
     }
     encode_other(&params.other, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codec::{CommandErrorKind, parse_command_line};
+    use crate::types::{Body, Command, Notify};
+
+    /// The reason a line is rejected for, or `None` if it is accepted.
+    fn rejection(line: &str) -> Option<String> {
+        match parse_command_line(line.as_bytes()) {
+            Ok(_) => None,
+            Err(e) => {
+                assert_eq!(e.kind, CommandErrorKind::Parameter, "{line:?}");
+                Some(e.reason.into_owned())
+            }
+        }
+    }
+
+    /// The common keywords are recognised without a scan; what follows them decides
+    /// whether they are that keyword, another one, or malformed.
+    #[test]
+    fn common_keywords_and_their_neighbours() {
+        let parsed = parse_command_line(b"MAIL FROM:<a@b> sIzE=12 body=7bit X=1\r\n");
+        let Ok(Command::Mail(mail)) = parsed else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(mail.params.size, Some(12));
+        assert_eq!(mail.params.body, Some(Body::SevenBit));
+        assert_eq!(mail.params.other.len(), 1);
+        let parsed = parse_command_line(b"MAIL FROM:<a@b> SIZEX=1 BODY-2=x\r\n");
+        let Ok(Command::Mail(mail)) = parsed else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(mail.params.size, None);
+        let keywords: Vec<_> = mail.params.other.iter().map(|p| &p.keyword).collect();
+        assert_eq!(keywords, ["SIZEX", "BODY-2"]);
+        let parsed = parse_command_line(b"RCPT TO:<a@b> notify=NEVER\r\n");
+        let Ok(Command::Rcpt(rcpt)) = parsed else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(rcpt.params.notify, Some(Notify::Never));
+        for (line, reason) in [
+            ("MAIL FROM:<a@b> SIZE\r\n", "parameter SIZE needs a value"),
+            (
+                "MAIL FROM:<a@b> SIZE=\r\n",
+                "invalid value for parameter SIZE",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE:1\r\n",
+                "invalid parameter keyword \"SIZE:1\"",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE=1 size=2\r\n",
+                "duplicate parameter size",
+            ),
+            ("RCPT TO:<a@b> ORCPT\r\n", "parameter ORCPT needs a value"),
+        ] {
+            assert_eq!(rejection(line).as_deref(), Some(reason), "{line:?}");
+        }
+    }
+
+    /// ORCPT's address type is an atom ended by the first `;`.
+    #[test]
+    fn orcpt_address_types() {
+        let parsed = parse_command_line(b"RCPT TO:<a@b> ORCPT=x-a!;u+40v;w\r\n");
+        let Ok(Command::Rcpt(rcpt)) = parsed else {
+            panic!("{parsed:?}");
+        };
+        let orcpt = rcpt.params.orcpt.expect("ORCPT");
+        assert_eq!((&*orcpt.addr_type, &*orcpt.address), ("x-a!", "u@v;w"));
+        for (value, reason) in [
+            ("rfc822", "ORCPT needs addr-type;address"),
+            (";a@b", "invalid ORCPT address type"),
+            ("rfc(822);a@b", "invalid ORCPT address type"),
+            ("rfc\u{e9};a@b", "invalid ORCPT address type"),
+            ("rfc822;a+4", "invalid xtext in ORCPT"),
+        ] {
+            let line = format!("RCPT TO:<a@b> ORCPT={value}\r\n");
+            assert_eq!(rejection(&line).as_deref(), Some(reason), "{line:?}");
+        }
+    }
 }
