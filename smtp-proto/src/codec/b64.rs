@@ -24,7 +24,7 @@ const fn values() -> [u8; 256] {
 /// groups and padding leaves only zero bits over. The symbols are not checked here.
 #[inline(always)]
 fn groups(input: &[u8]) -> Option<(&[u8], [u8; 4], usize)> {
-    if input.len() % 4 != 0 {
+    if !input.len().is_multiple_of(4) {
         return None;
     }
     let (body, last) = input.split_last_chunk::<4>()?;

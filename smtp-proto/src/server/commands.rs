@@ -297,15 +297,15 @@ impl Server {
 
     fn bdat(&mut self, size: u64, last: bool) {
         let reject = self.bdat_check(size, last);
-        if reject.is_none() {
-            if let Some(txn) = self.session.transaction.as_mut() {
-                let first = txn.bdat_received.is_none();
-                txn.bdat_received = Some(txn.bdat_received.unwrap_or(0).saturating_add(size));
-                if first {
-                    self.push_event(Event::DataStart {
-                        kind: BodyKind::Bdat,
-                    });
-                }
+        if reject.is_none()
+            && let Some(txn) = self.session.transaction.as_mut()
+        {
+            let first = txn.bdat_received.is_none();
+            txn.bdat_received = Some(txn.bdat_received.unwrap_or(0).saturating_add(size));
+            if first {
+                self.push_event(Event::DataStart {
+                    kind: BodyKind::Bdat,
+                });
             }
         }
         let rx = BdatReceiver {

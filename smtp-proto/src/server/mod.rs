@@ -490,13 +490,12 @@ impl Server {
         let progress = rx.feed(&self.input, &mut pieces);
         self.push_body(&mut pieces, progress.consumed);
         self.pieces = pieces;
-        if progress.finished {
-            if let Phase::Bdat {
+        if progress.finished
+            && let Phase::Bdat {
                 rx, size, reject, ..
             } = std::mem::replace(&mut self.phase, Phase::Command)
-            {
-                self.bdat_done(&rx, size, reject);
-            }
+        {
+            self.bdat_done(&rx, size, reject);
         }
         true
     }
