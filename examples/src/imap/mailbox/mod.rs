@@ -26,6 +26,19 @@
 //! change, including deliveries ([`notify_changed`]). Each [`Selected`] keeps its own
 //! list of messages (sequence numbers are per session) and catches up with
 //! [`Selected::refresh`]. All calls block on file I/O: run them off the async workers.
+//!
+//! # Listing only when needed
+//!
+//! Every command first brings the shared state up to date, but lists the folder (reads
+//! the uidlist and both directories) only when its [`stamp`] (three `stat`s) differs
+//! from the one the state is trusted to match. Changes made by this process (STORE,
+//! `\Seen` from FETCH, APPEND, EXPUNGE, COPY/MOVE into the folder, claiming `\Recent`)
+//! are made under the folder lock and written into the state directly, and the stamp
+//! read after such a write becomes the trusted one. Because file-system clocks are
+//! coarse, such a stamp (or one that is not [`SETTLED`](stamp::SETTLED) yet) is trusted
+//! for [`SETTLED`](stamp::SETTLED) at most, then one listing verifies the state: a change
+//! another process makes in the same clock tick as ours is seen that much late.
+//! Deliveries in this process call [`notify_changed`], which forces the next listing.
 
 use std::path::PathBuf;
 use std::time::SystemTime;

@@ -30,8 +30,8 @@
 //! cannot get modseqs a client has already seen. One postroom process per Maildir is
 //! assumed: another one's state is not merged (its changes look like Dovecot's).
 
+use std::cmp::Ordering as CmpOrdering;
 use std::collections::{BTreeMap, VecDeque};
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use maildir::{Flag, Flags, Mailbox, MailboxView, MessageInfo};
 
 use super::StoreError;
-use super::stamp::DiskStamp;
+use super::stamp::{self, DiskStamp, Trust};
 
 /// The sidecar file's name.
 pub(crate) const STATE_FILE: &str = "postroom-imap-state";
@@ -65,6 +65,25 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    /// A message this process adds (APPEND, COPY); its modseq comes with
+    /// [`FolderState::added`].
+    pub(crate) fn new(
+        flags: Flags,
+        keywords: Vec<String>,
+        date: SystemTime,
+        size: u64,
+        in_new: bool,
+    ) -> Self {
+        Self {
+            modseq: 0,
+            flags,
+            keywords: sorted_keywords(keywords),
+            internal_date: unix_seconds(date),
+            size,
+            in_new,
+        }
+    }
+
     pub(crate) fn date(&self) -> SystemTime {
         let secs = Duration::from_secs(self.internal_date.unsigned_abs());
         if self.internal_date >= 0 {
@@ -102,8 +121,11 @@ pub(crate) struct FolderState {
     expunged: VecDeque<Expunged>,
     floor: u64,
     floor_uid: u32,
-    /// The folder's disk stamp at the last full sync, when it can be trusted.
-    stamp: Option<DiskStamp>,
+    /// The disk stamp the state is known to match, and for how long.
+    trust: Option<Trust>,
+    /// Full syncs (listings) done, for tests.
+    #[cfg(test)]
+    pub(crate) full_syncs: u64,
 }
 
 fn now_millis() -> u64 {
@@ -121,14 +143,69 @@ fn unix_seconds(time: SystemTime) -> i64 {
 
 /// Keywords in a canonical order, so lists compare equal whatever order they came in.
 pub(crate) fn sorted_keywords(mut keywords: Vec<String>) -> Vec<String> {
-    keywords.sort_by_key(|k| k.to_ascii_lowercase());
-    keywords.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    if !keywords.is_sorted_by(|a, b| cmp_ignore_case(a, b).is_lt()) {
+        keywords.sort_by(|a, b| cmp_ignore_case(a, b));
+        keywords.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    }
     keywords
 }
 
-/// `%`-escapes space and `%` (keywords from a foreign `dovecot-keywords` may hold spaces).
-fn escape(keyword: &str) -> String {
-    keyword.replace('%', "%25").replace(' ', "%20")
+/// ASCII case-insensitive order, without allocating.
+fn cmp_ignore_case(a: &str, b: &str) -> CmpOrdering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Takes a listed message's flags and keywords; `true` if they differ from the record's
+/// (the caller gives it a new modseq).
+fn update(record: &mut Record, info: MessageInfo) -> bool {
+    record.in_new = info.in_new;
+    let keywords = sorted_keywords(info.keywords);
+    if record.flags == info.flags && record.keywords == keywords {
+        return false;
+    }
+    record.flags = info.flags;
+    record.keywords = keywords;
+    true
+}
+
+/// Appends `key` and `numbers`, each after a space.
+fn push_fields(out: &mut Vec<u8>, key: &str, numbers: &[u64]) {
+    out.extend_from_slice(key.as_bytes());
+    for &n in numbers {
+        out.push(b' ');
+        push_number(out, n);
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is a single digit.
+        digits[start] += (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
+}
+
+/// Appends `keyword` with space and `%` `%`-escaped (keywords from a foreign
+/// `dovecot-keywords` may hold spaces).
+fn push_escaped(out: &mut Vec<u8>, keyword: &str) {
+    // Byte by byte: no byte of a multi-byte UTF-8 sequence is ASCII.
+    for &b in keyword.as_bytes() {
+        match b {
+            b'%' => out.extend_from_slice(b"%25"),
+            b' ' => out.extend_from_slice(b"%20"),
+            b => out.push(b),
+        }
+    }
 }
 
 fn unescape(text: &str) -> String {
@@ -149,7 +226,9 @@ impl FolderState {
             expunged: VecDeque::new(),
             floor: 0,
             floor_uid: 1,
-            stamp: None,
+            trust: None,
+            #[cfg(test)]
+            full_syncs: 0,
         }
     }
 
@@ -179,14 +258,24 @@ impl FolderState {
     }
 
     /// Brings the state in line with the folder on disk; saves it when anything changed.
-    /// A folder whose [`DiskStamp`] did not change since a settled full sync is not read.
-    pub(crate) fn sync(&mut self, mailbox: &Mailbox) -> Result<(), StoreError> {
-        // Read before the sync: a change made during it shows as a new stamp next time.
+    /// The folder is not listed when its [`DiskStamp`] is one the state is trusted to
+    /// match ([`Trust`]), unless `force`.
+    pub(crate) fn sync(&mut self, mailbox: &Mailbox, force: bool) -> Result<(), StoreError> {
+        let now = stamp::now();
+        // Read before the listing: a change made during it shows as a new stamp next time.
         let stamp = DiskStamp::read(mailbox.path());
-        if self.loaded && stamp.is_some() && stamp == self.stamp {
+        let unchanged = match (&self.trust, &stamp) {
+            (Some(trust), Some(stamp)) => trust.covers(stamp, now),
+            _ => false,
+        };
+        if self.loaded && unchanged && !force {
             return Ok(());
         }
-        self.stamp = None;
+        self.trust = None;
+        #[cfg(test)]
+        {
+            self.full_syncs += 1;
+        }
         if !mailbox.path().join("cur").is_dir() {
             return Err(StoreError::NoSuchMailbox);
         }
@@ -199,8 +288,25 @@ impl FolderState {
         if changed {
             self.save()?;
         }
-        self.stamp = stamp.filter(|s| s.is_settled(SystemTime::now()));
+        self.trust = stamp.map(|s| Trust::after_sync(s, now));
         Ok(())
+    }
+
+    /// Call after this process changed the folder on disk, holding the lock since the
+    /// sync before, once the change is recorded in the state: the stamp read now becomes
+    /// the trusted one (only if the state was trusted before the change; see
+    /// [`Trust::after_own_change`]), so the next sync need not list the folder.
+    pub(crate) fn own_change(&mut self) {
+        let now = stamp::now();
+        self.trust = match (self.trust.take(), DiskStamp::read(&self.dir)) {
+            (Some(before), Some(after)) => Some(before.after_own_change(after, now)),
+            _ => None,
+        };
+    }
+
+    /// Makes the next sync list the folder (after a change not recorded in the state).
+    pub(crate) fn distrust(&mut self) {
+        self.trust = None;
     }
 
     fn apply(&mut self, view: MailboxView, mailbox: &Mailbox) -> Result<bool, StoreError> {
@@ -213,48 +319,61 @@ impl FolderState {
             self.uid_next = view.uid_next;
             changed = true;
         }
-        let mut old = std::mem::take(&mut self.messages);
+        // Known messages are updated in place; new ones are read after.
+        let mut listed = Vec::with_capacity(view.messages.len());
+        let mut bumped = Vec::new();
+        let mut fresh = Vec::new();
         for info in view.messages {
             let uid = info.uid;
-            let record = match old.remove(&uid) {
+            listed.push(uid);
+            match self.messages.get_mut(&uid) {
                 Some(record) => {
-                    let (record, differs) = self.update(record, info);
-                    changed |= differs;
-                    record
+                    if update(record, info) {
+                        bumped.push(uid);
+                    }
                 }
-                None => match self.fresh(info, mailbox) {
-                    Ok(record) => {
-                        changed = true;
-                        record
-                    }
-                    // Gone since the listing: the next sync drops it from the uidlist.
-                    Err(StoreError::NoSuchMessage) => continue,
-                    Err(e) => {
-                        self.messages.append(&mut old);
-                        return Err(e);
-                    }
-                },
-            };
-            self.messages.insert(uid, record);
+                None => fresh.push(info),
+            }
         }
-        if !old.is_empty() {
+        changed |= !bumped.is_empty();
+        for uid in bumped {
             let modseq = self.next_modseq();
-            self.push_expunged(old.keys().copied(), modseq);
+            if let Some(record) = self.messages.get_mut(&uid) {
+                record.modseq = modseq;
+            }
+        }
+        listed.sort_unstable();
+        let known = listed.len() - fresh.len();
+        let gone: Vec<u32> = if self.messages.len() > known {
+            self.messages
+                .keys()
+                .copied()
+                .filter(|uid| listed.binary_search(uid).is_err())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for info in fresh {
+            let uid = info.uid;
+            match self.fresh(info, mailbox) {
+                Ok(record) => {
+                    self.messages.insert(uid, record);
+                    changed = true;
+                }
+                // Gone since the listing: the next sync drops it from the uidlist.
+                Err(StoreError::NoSuchMessage) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if !gone.is_empty() {
+            for uid in &gone {
+                self.messages.remove(uid);
+            }
+            let modseq = self.next_modseq();
+            self.push_expunged(gone.into_iter(), modseq);
             changed = true;
         }
         Ok(changed)
-    }
-
-    fn update(&mut self, mut record: Record, info: MessageInfo) -> (Record, bool) {
-        record.in_new = info.in_new;
-        let keywords = sorted_keywords(info.keywords);
-        if record.flags == info.flags && record.keywords == keywords {
-            return (record, false);
-        }
-        record.flags = info.flags;
-        record.keywords = keywords;
-        record.modseq = self.next_modseq();
-        (record, true)
     }
 
     fn fresh(&mut self, info: MessageInfo, mailbox: &Mailbox) -> Result<Record, StoreError> {
@@ -283,6 +402,13 @@ impl FolderState {
         record.in_new = info.in_new;
         record.modseq = modseq;
         Some(modseq)
+    }
+
+    /// Records a message we added (APPEND, COPY) under a new modseq.
+    pub(crate) fn added(&mut self, uid: u32, mut record: Record) {
+        record.modseq = self.next_modseq();
+        self.uid_next = self.uid_next.max(uid.saturating_add(1));
+        self.messages.insert(uid, record);
     }
 
     /// Records that we expunged `uids` (ascending) at one new modseq.
@@ -452,31 +578,48 @@ impl FolderState {
         );
     }
 
-    fn to_text(&self) -> String {
-        let mut out = String::with_capacity(64 + 48 * self.messages.len());
-        let _ = writeln!(out, "{HEADER}");
-        let _ = writeln!(out, "uidvalidity {}", self.uid_validity);
-        let _ = writeln!(out, "uidnext {}", self.uid_next);
-        let _ = writeln!(out, "highestmodseq {}", self.highest_modseq);
-        let _ = writeln!(out, "floor {} {}", self.floor, self.floor_uid);
-        for (uid, r) in &self.messages {
-            let letters = if r.flags.is_empty() {
-                "-".to_owned()
-            } else {
-                r.flags.to_string()
-            };
-            let _ = write!(
-                out,
-                "m {uid} {} {} {} {letters}",
-                r.modseq, r.internal_date, r.size
-            );
-            for k in &r.keywords {
-                let _ = write!(out, " {}", escape(k));
+    /// The sidecar's text. It is written after every change, so numbers are written by
+    /// hand: `write!` costs several times more for these thousands of lines.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 + 48 * self.messages.len());
+        let header: [(&str, &[u64]); 5] = [
+            (HEADER, &[]),
+            ("uidvalidity", &[self.uid_validity.into()]),
+            ("uidnext", &[self.uid_next.into()]),
+            ("highestmodseq", &[self.highest_modseq]),
+            ("floor", &[self.floor, self.floor_uid.into()]),
+        ];
+        for (key, numbers) in header {
+            push_fields(&mut out, key, numbers);
+            out.push(b'\n');
+        }
+        for (&uid, r) in &self.messages {
+            push_fields(&mut out, "m", &[uid.into(), r.modseq]);
+            out.push(b' ');
+            if r.internal_date < 0 {
+                out.push(b'-');
             }
-            out.push('\n');
+            push_number(&mut out, r.internal_date.unsigned_abs());
+            out.push(b' ');
+            push_number(&mut out, r.size);
+            out.push(b' ');
+            if r.flags.is_empty() {
+                out.push(b'-');
+            } else {
+                let mut buf = [0; 4];
+                for c in r.flags.letters() {
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+            for k in &r.keywords {
+                out.push(b' ');
+                push_escaped(&mut out, k);
+            }
+            out.push(b'\n');
         }
         for x in &self.expunged {
-            let _ = writeln!(out, "x {} {} {}", x.first, x.last, x.modseq);
+            push_fields(&mut out, "x", &[x.first.into(), x.last.into(), x.modseq]);
+            out.push(b'\n');
         }
         out
     }
@@ -488,7 +631,7 @@ impl FolderState {
         let tmp = self
             .dir
             .join(format!("{STATE_FILE}.tmp.{}.{n}", std::process::id()));
-        let written = fs::write(&tmp, self.to_text())
+        let written = fs::write(&tmp, self.to_bytes())
             .map_err(io_error("write", &tmp))
             .and_then(|()| fs::rename(&tmp, self.path()).map_err(io_error("rename", &tmp)));
         if written.is_err() {
@@ -537,7 +680,7 @@ mod tests {
         let mut s = state_with(&[1, 2, 3, 4, 9]);
         s.expunged(&[2, 3]);
         s.expunged(&[9]);
-        let text = s.to_text();
+        let text = String::from_utf8(s.to_bytes()).unwrap();
         let mut back = FolderState::new(PathBuf::from("/nonexistent"));
         assert!(back.parse(&text));
         assert_eq!(back.messages, s.messages);
@@ -558,6 +701,15 @@ mod tests {
             "{HEADER}\nuidvalidity 1\nhighestmodseq 5\nfloor 1 1\nm 1 2 3\nm 2 3 0 9 S\n"
         )));
         assert_eq!(partial.messages.keys().collect::<Vec<_>>(), [&2]);
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 1_767_225_600_123, u64::MAX] {
+            let mut out = b"x".to_vec();
+            push_number(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Weak};
 
 use tokio::sync::watch;
@@ -18,6 +19,9 @@ pub(crate) struct Folder {
     pub(crate) mailbox: maildir::Mailbox,
     state: Mutex<FolderState>,
     changes: watch::Sender<u64>,
+    /// Set by a delivery or a folder operation: the next sync lists the folder whatever
+    /// its stamp says.
+    dirty: AtomicBool,
 }
 
 impl Folder {
@@ -28,11 +32,25 @@ impl Folder {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The state, locked and brought up to date with the disk.
+    /// The state, locked and brought up to date with the disk: listed again unless its
+    /// trusted stamp proves nothing changed (see [`stamp`](super::stamp)).
     pub(crate) fn synced(&self) -> Result<MutexGuard<'_, FolderState>, StoreError> {
         let mut state = self.lock();
-        state.sync(&self.mailbox)?;
+        // Taken before the sync looks at the disk: a delivery that marks the folder
+        // later is seen by the next sync.
+        let force = self.dirty.swap(false, Ordering::AcqRel);
+        if let Err(e) = state.sync(&self.mailbox, force) {
+            if force {
+                self.mark_dirty();
+            }
+            return Err(e);
+        }
         Ok(state)
+    }
+
+    /// Makes the next [`synced`](Self::synced) list the folder.
+    pub(crate) fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Release);
     }
 
     /// Wakes every session watching this folder.
@@ -66,6 +84,7 @@ pub(crate) fn open(mailbox: maildir::Mailbox) -> Arc<Folder> {
         state: Mutex::new(FolderState::new(key.clone())),
         mailbox,
         changes: watch::channel(0).0,
+        dirty: AtomicBool::new(false),
     });
     folders.insert(key, Arc::downgrade(&folder));
     folder
@@ -77,7 +96,8 @@ pub(crate) fn find(dir: &Path) -> Option<Arc<Folder>> {
 }
 
 /// Wakes the sessions that have any folder of the Maildir at `root` open: after a
-/// DELETE or RENAME, those whose folder went away find out at their next refresh.
+/// DELETE or RENAME, those whose folder went away find out at their next refresh (which
+/// lists the folder).
 pub(crate) fn notify_tree(root: &Path) {
     let folders: Vec<Arc<Folder>> = registry()
         .iter()
@@ -85,17 +105,21 @@ pub(crate) fn notify_tree(root: &Path) {
         .filter_map(|(_, f)| f.upgrade())
         .collect();
     for folder in folders {
+        folder.mark_dirty();
         folder.notify();
     }
 }
 
 /// Called by the delivery code after a message landed in the folder at `folder_path`
-/// (the Maildir root for INBOX, `<root>/.Name` for a folder): wakes the sessions that
-/// have it selected (IDLE).
+/// (the Maildir root for INBOX, `<root>/.Name` for a folder): the next sync of the
+/// folder lists it in full (so a delivery racing with a change of ours, in the same
+/// clock tick, is not hidden behind our trusted stamp), and the sessions that have it
+/// selected wake up (IDLE).
 pub(crate) fn notify_changed(folder_path: &Path) {
     let canonical = folder_path.canonicalize();
     let path = canonical.as_deref().unwrap_or(folder_path);
     if let Some(folder) = find(path) {
+        folder.mark_dirty();
         folder.notify();
     }
 }

@@ -30,6 +30,11 @@ pub(crate) struct Selected {
     messages: Vec<MessageMeta>,
     /// The highest UID this view ever held: later ones are new.
     max_uid: u32,
+    /// The shared state's HIGHESTMODSEQ when this view last caught up with it: while it
+    /// is the same, nothing changed (every change takes a new modseq).
+    caught_up: u64,
+    /// The view holds messages expunged elsewhere, not reported yet.
+    expunges_pending: bool,
 }
 
 fn meta(uid: u32, record: &Record, recent: bool) -> MessageMeta {
@@ -50,11 +55,20 @@ fn claim_recent(folder: &Folder, state: &mut FolderState) -> Result<HashSet<u32>
     if !state.messages.values().any(|r| r.in_new) {
         return Ok(HashSet::new());
     }
-    let claimed: HashSet<u32> = folder.mailbox.claim_recent()?.into_iter().collect();
+    let claimed: HashSet<u32> = match folder.mailbox.claim_recent() {
+        Ok(claimed) => claimed.into_iter().collect(),
+        Err(e) => {
+            state.distrust();
+            return Err(e.into());
+        }
+    };
     for uid in &claimed {
         if let Some(record) = state.messages.get_mut(uid) {
             record.in_new = false;
         }
+    }
+    if !claimed.is_empty() {
+        state.own_change();
     }
     Ok(claimed)
 }
@@ -76,6 +90,32 @@ fn recent_in_view(
         .filter(|(_, r)| r.in_new)
         .map(|(&uid, _)| uid)
         .collect())
+}
+
+/// The record of a copy made of `source`, when the state can take it without listing
+/// the target: not with keywords (the target's keyword table may spell them
+/// differently), nor when the maildir handle has to list the folder to find the copy
+/// (no CRLF size in its name), nor across a UIDVALIDITY change.
+fn copied_record(
+    source: Option<&Record>,
+    delivered: &maildir::Delivered,
+    target: &FolderState,
+) -> Option<Record> {
+    let source = source?;
+    if !source.keywords.is_empty()
+        || delivered.vsize.is_none()
+        || delivered.uid_validity != target.uid_validity
+    {
+        return None;
+    }
+    // A hard link: the same file, so the same INTERNALDATE and size.
+    Some(Record::new(
+        source.flags,
+        Vec::new(),
+        source.date(),
+        source.size,
+        source.flags.is_empty(),
+    ))
 }
 
 /// The flags and keywords a STORE action leaves.
@@ -143,6 +183,8 @@ impl Selected {
             uid_next,
             highest_modseq,
             messages,
+            caught_up: highest_modseq,
+            expunges_pending: false,
         })
     }
 
@@ -212,6 +254,11 @@ impl Selected {
                 "UIDVALIDITY changed; select the mailbox again".to_owned(),
             ));
         }
+        self.uid_next = state.uid_next;
+        let unchanged = state.highest_modseq == self.caught_up;
+        if unchanged && !(expunges_allowed && self.expunges_pending) {
+            return Ok(Vec::new());
+        }
         let claimed = recent_in_view(&folder, &mut state, self.read_only)?;
         let mut changes = Vec::new();
         if expunges_allowed {
@@ -221,8 +268,13 @@ impl Selected {
                     .map(|(seq, uid)| Change::Expunge { seq, uid }),
             );
         }
+        // Both lists are in UID order: walk them side by side.
+        let mut missing = false;
+        let mut records = state.messages.iter().peekable();
         for (seq, shown) in (1u32..).zip(self.messages.iter_mut()) {
-            let Some(record) = state.messages.get(&shown.uid) else {
+            while records.next_if(|&(&uid, _)| uid < shown.uid).is_some() {}
+            let Some((_, record)) = records.next_if(|&(&uid, _)| uid == shown.uid) else {
+                missing = true;
                 continue;
             };
             if record.modseq != shown.modseq {
@@ -242,8 +294,13 @@ impl Selected {
                 u32::try_from(self.messages.len()).unwrap_or(u32::MAX),
             ));
         }
-        self.uid_next = state.uid_next;
-        self.highest_modseq = self.view_modseq(&state);
+        self.expunges_pending = missing;
+        self.highest_modseq = if missing {
+            self.view_modseq(&state)
+        } else {
+            state.highest_modseq
+        };
+        self.caught_up = state.highest_modseq;
         Ok(changes)
     }
 
@@ -261,6 +318,19 @@ impl Selected {
             highest = highest.min(cap);
         }
         highest.max(self.highest_modseq.min(state.highest_modseq))
+    }
+
+    /// Whether this view holds everything `state` knows: an own change made now can
+    /// move it along ([`step_to`](Self::step_to)) without a refresh.
+    fn in_step(&self, state: &FolderState) -> bool {
+        state.highest_modseq == self.caught_up && !self.expunges_pending
+    }
+
+    /// After an own change made while [`in_step`](Self::in_step), recorded in this view
+    /// already: the view is caught up with `highest`.
+    fn step_to(&mut self, highest: u64) {
+        self.caught_up = highest;
+        self.highest_modseq = highest;
     }
 
     /// Removes the messages `gone` selects from the view; returns (seq, uid), highest
@@ -304,6 +374,7 @@ impl Selected {
         keywords: &[String],
         unchanged_since: Option<u64>,
     ) -> Result<(Vec<u32>, Vec<u32>), StoreError> {
+        let in_step = self.in_step(&state);
         let mut uids = uids.to_vec();
         uids.sort_unstable();
         uids.dedup();
@@ -318,6 +389,14 @@ impl Selected {
                     result = Err(e);
                     break;
                 }
+            }
+        }
+        if result.is_err() {
+            state.distrust();
+        } else if !changed.is_empty() {
+            state.own_change();
+            if in_step {
+                self.step_to(state.highest_modseq);
             }
         }
         if !changed.is_empty() {
@@ -365,7 +444,11 @@ impl Selected {
         let refs: Vec<&str> = new_keywords.iter().map(String::as_str).collect();
         let info = match self.folder.mailbox.set_flags(uid, new_flags, &refs) {
             Ok(info) => info,
-            Err(Error::NoSuchMessage { .. }) => return Ok(None),
+            Err(Error::NoSuchMessage { .. }) => {
+                // Expunged by someone else: the next sync finds out.
+                state.distrust();
+                return Ok(None);
+            }
             Err(e) => return Err(e.into()),
         };
         let Some(modseq) = state.changed_flags(info) else {
@@ -383,15 +466,14 @@ impl Selected {
     }
 
     /// Sets `\Seen` after a non-peek body FETCH (nothing in a read-only view). Called
-    /// once per fetched message, so it works from the shared state without a directory
-    /// scan (a flag change another process made to this very message since the last
-    /// refresh may be lost).
+    /// once per fetched message: the sync before is a stamp check while the state is
+    /// trusted.
     pub(crate) fn mark_seen(&mut self, uid: u32) -> Result<(), StoreError> {
         if self.read_only {
             return Ok(());
         }
         let folder = Arc::clone(&self.folder);
-        let state = folder.lock();
+        let state = folder.synced()?;
         if state
             .messages
             .get(&uid)
@@ -411,6 +493,7 @@ impl Selected {
         self.writable()?;
         let folder = Arc::clone(&self.folder);
         let mut state = folder.synced()?;
+        let in_step = self.in_step(&state);
         let wanted: Option<HashSet<u32>> = uids.map(|u| u.iter().copied().collect());
         let targets: Vec<u32> = self
             .messages
@@ -421,18 +504,24 @@ impl Selected {
             .collect();
         let (done, result) = remove_files(&folder, &targets);
         state.expunged(&done);
+        record_own_change(&mut state, !done.is_empty(), result.is_ok());
         let saved = if done.is_empty() {
             Ok(())
         } else {
             state.save()
         };
+        let highest = state.highest_modseq;
         drop(state);
         if !done.is_empty() {
             folder.notify();
         }
         result.and(saved)?;
         let done: HashSet<u32> = done.into_iter().collect();
-        Ok(self.remove_where(|m| done.contains(&m.uid)))
+        let removed = self.remove_where(|m| done.contains(&m.uid));
+        if in_step {
+            self.step_to(highest);
+        }
+        Ok(removed)
     }
 
     /// COPY / UID COPY to the folder `target` (this one included). All or nothing: on
@@ -449,28 +538,49 @@ impl Selected {
         sources.sort_unstable();
         sources.dedup();
         sources.retain(|&uid| self.seq_of(uid).is_some());
+        // What the copies carry, read before the target is locked: never two at once.
+        let records: Vec<Option<Record>> = {
+            let state = self.folder.lock();
+            sources
+                .iter()
+                .map(|uid| state.messages.get(uid).cloned())
+                .collect()
+        };
+        let mut state = target.synced()?;
         let mut copies = Vec::with_capacity(sources.len());
+        let mut added = Vec::with_capacity(sources.len());
         let mut uid_validity = 0;
-        for &uid in &sources {
+        for (&uid, record) in sources.iter().zip(&records) {
             match self.folder.mailbox.copy(uid, &target.mailbox) {
                 Ok(delivered) => {
                     copies.push(delivered.uid);
                     uid_validity = delivered.uid_validity;
+                    added.push(copied_record(record.as_ref(), &delivered, &state));
                 }
                 Err(e) => {
                     for &copy in &copies {
                         let _ = target.mailbox.expunge(copy);
                     }
+                    state.distrust();
                     return Err(e.into());
                 }
             }
         }
-        let state = target.synced()?;
         if uid_validity == 0 {
             uid_validity = state.uid_validity;
         }
-        drop(state);
         if !copies.is_empty() {
+            if added.iter().all(Option::is_some) {
+                for (&uid, record) in copies.iter().zip(added.into_iter().flatten()) {
+                    state.added(uid, record);
+                }
+                state.own_change();
+                state.save()?;
+            } else {
+                state.distrust();
+                drop(state);
+                drop(target.synced()?);
+            }
             target.notify();
         }
         Ok((uid_validity, sources, copies))
@@ -488,12 +598,13 @@ impl Selected {
         self.writable()?;
         let copied = self.copy(uids, target)?;
         let folder = Arc::clone(&self.folder);
-        let mut state = folder.lock();
+        let mut state = folder.synced()?;
         let (done, result) = remove_files(&folder, &copied.1);
+        state.expunged(&done);
+        record_own_change(&mut state, !done.is_empty(), result.is_ok());
         let saved = if done.is_empty() {
             Ok(())
         } else {
-            state.expunged(&done);
             state.save()
         };
         drop(state);
@@ -535,6 +646,16 @@ impl Selected {
         state.vanished_since(modseq, |uid| {
             uids.is_none_or(|set| set.contains(uid, largest)) && self.seq_of(uid).is_none()
         })
+    }
+}
+
+/// After a write of ours that the state now records (`changed`): trust the new stamp,
+/// unless the write failed part way.
+fn record_own_change(state: &mut FolderState, changed: bool, ok: bool) {
+    if !ok {
+        state.distrust();
+    } else if changed {
+        state.own_change();
     }
 }
 

@@ -2,13 +2,14 @@
 
 use std::fs;
 use std::path::Path;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use imap_proto::types::{SeqNumber, SeqRange, SequenceSet, StoreAction};
 use maildir::{DeliveryOptions, Flag, Flags, Maildir, QuotaLimits};
 use tempfile::TempDir;
 
 use super::modseq::STATE_FILE;
+use super::stamp::{SETTLED, test_clock};
 use super::*;
 
 fn no_fsync() -> maildir::Options {
@@ -862,4 +863,119 @@ fn watchers_wake_on_deliveries_and_other_sessions() {
     assert!(matches!(tmp.refresh(true), Err(StoreError::NoSuchMailbox)));
     let _ = b.refresh(true);
     notify_changed(Path::new("/nonexistent/Maildir"));
+}
+
+/// How many times the folder was listed in full so far.
+fn full_syncs(store: &UserStore, name: &str) -> u64 {
+    store.folder(name).unwrap().lock().full_syncs
+}
+
+/// Gives `dir` the modification time `time`: a change made in the same tick of a
+/// coarse file-system clock.
+fn set_mtime(dir: &Path, time: SystemTime) {
+    fs::File::open(dir).unwrap().set_modified(time).unwrap();
+}
+
+#[test]
+fn own_changes_are_recorded_without_listing_the_folder() {
+    test_clock::freeze();
+    let (_dir, store) = user();
+    store.create("Archive", None).unwrap();
+    append(&store, "INBOX", 4);
+    let mut a = Selected::open(&store, "INBOX", false).unwrap();
+    let mut b = Selected::open(&store, "INBOX", false).unwrap();
+    assert_eq!(b.refresh(true).unwrap(), []);
+    let inbox = full_syncs(&store, "INBOX");
+
+    // STORE: no second sync inside it, none in the refreshes after it.
+    a.store(&[1], StoreAction::Add, flagged(), &[], None)
+        .unwrap();
+    assert_eq!(a.refresh(true).unwrap(), []);
+    assert_eq!(b.refresh(true).unwrap(), [Change::Flags { seq: 1 }]);
+    // \Seen from a FETCH, APPEND (claimed as \Recent by the next refresh), EXPUNGE.
+    a.mark_seen(2).unwrap();
+    append(&store, "INBOX", 1);
+    assert_eq!(a.refresh(true).unwrap(), [Change::Exists(5)]);
+    assert!(a.messages()[4].recent);
+    a.store(&[3], StoreAction::Add, deleted(), &[], None)
+        .unwrap();
+    assert_eq!(a.expunge(None).unwrap(), [(3, 3)]);
+    // COPY and MOVE: both folders record the change.
+    store.status("Archive").unwrap();
+    let archive = full_syncs(&store, "Archive");
+    let (_, _, copies) = a.copy(&[1], "Archive").unwrap();
+    let (_, moved) = a.move_to(&[2], "Archive").unwrap();
+    assert_eq!(moved, [(2, 2)]);
+    assert_eq!(store.status("Archive").unwrap().messages, 2);
+    assert_eq!(full_syncs(&store, "Archive"), archive);
+    assert_eq!(full_syncs(&store, "INBOX"), inbox);
+
+    // The other session sees it all, as a listing would have found it.
+    b.refresh(true).unwrap();
+    let all = |s: &Selected| s.messages().iter().map(shared).collect::<Vec<_>>();
+    assert_eq!(all(&a), all(&b));
+    assert_eq!(uids(&b), [1, 4, 5]);
+    let mut archived = Selected::open(&store, "Archive", true).unwrap();
+    assert_eq!(archived.messages()[0].uid, copies[0]);
+    assert!(archived.messages()[0].flags.contains(Flag::Flagged));
+    assert!(archived.messages()[1].flags.contains(Flag::Seen));
+    // A full sync finds nothing the recorded state lacks: no new modseqs.
+    assert_eq!(a.refresh(true).unwrap(), []);
+    let high = a.highest_modseq();
+    assert_eq!(high, b.highest_modseq());
+    test_clock::advance(SETTLED * 2);
+    assert_eq!(a.refresh(true).unwrap(), []);
+    assert_eq!(archived.refresh(true).unwrap(), []);
+    assert_eq!(full_syncs(&store, "INBOX"), inbox + 1);
+    assert_eq!(a.highest_modseq(), high);
+}
+
+#[test]
+fn a_change_by_another_process_in_the_tick_of_ours_is_seen_after_the_deadline() {
+    test_clock::freeze();
+    let (_dir, store) = user();
+    append(&store, "INBOX", 3);
+    let mut a = Selected::open(&store, "INBOX", false).unwrap();
+    a.store(&[1], StoreAction::Add, flagged(), &[], None)
+        .unwrap();
+    let cur = store.path().join("cur");
+    let tick = fs::metadata(&cur).unwrap().modified().unwrap();
+    // Dovecot renames message 2 within the same tick of a coarse clock.
+    let other = Maildir::open(store.path()).unwrap().inbox().unwrap();
+    other
+        .set_flags(2, Flags::empty().with(Flag::Replied), &[])
+        .unwrap();
+    set_mtime(&cur, tick);
+    let syncs = full_syncs(&store, "INBOX");
+    assert_eq!(a.refresh(true).unwrap(), []);
+    assert_eq!(full_syncs(&store, "INBOX"), syncs);
+    // Another change of ours keeps the first deadline.
+    test_clock::advance(SETTLED / 2);
+    a.store(&[3], StoreAction::Add, flagged(), &[], None)
+        .unwrap();
+    test_clock::advance(SETTLED / 2 + Duration::from_millis(1));
+    assert_eq!(a.refresh(true).unwrap(), [Change::Flags { seq: 2 }]);
+    assert!(a.messages()[1].flags.contains(Flag::Replied));
+    assert_eq!(full_syncs(&store, "INBOX"), syncs + 1);
+}
+
+#[test]
+fn a_delivery_notification_forces_a_listing() {
+    test_clock::freeze();
+    let (_dir, store) = user();
+    append(&store, "INBOX", 1);
+    let mut a = Selected::open(&store, "INBOX", false).unwrap();
+    assert_eq!(a.refresh(true).unwrap(), []);
+    // A delivery that only links a file into new/, in the tick of our last change.
+    let new = store.path().join("new");
+    let tick = fs::metadata(&new).unwrap().modified().unwrap();
+    fs::write(new.join("1767225600.M1P1.mx"), message(9)).unwrap();
+    set_mtime(&new, tick);
+    let syncs = full_syncs(&store, "INBOX");
+    assert_eq!(a.refresh(true).unwrap(), []);
+    notify_changed(store.path());
+    assert_eq!(a.refresh(true).unwrap(), [Change::Exists(2)]);
+    assert_eq!(full_syncs(&store, "INBOX"), syncs + 1);
+    assert_eq!(a.refresh(true).unwrap(), []);
+    assert_eq!(full_syncs(&store, "INBOX"), syncs + 1);
 }

@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use maildir::{DeliveryOptions, Error, Maildir, QuotaLimits, QuotaUsage, is_inbox};
 
+use super::modseq::{FolderState, Record};
 use super::names::{DELIMITER, is_below, normalize, normalize_new, special_use_of};
 use super::registry::{self, Folder};
 use super::{AppendData, AppendItem, FolderEntry, FolderStatus, StoreError};
@@ -279,9 +281,16 @@ impl UserStore {
                 }
             }
             state.expunged(&moved);
+            if result.is_ok() {
+                state.own_change();
+            } else {
+                state.distrust();
+            }
             state.save().and(result)
         };
         inbox.notify();
+        // Not recorded in the target's state: it lists the folder.
+        target.mark_dirty();
         drop(target.synced()?);
         target.notify();
         result
@@ -302,7 +311,7 @@ impl UserStore {
     pub(crate) fn status(&self, name: &str) -> Result<FolderStatus, StoreError> {
         let folder = self.folder(&normalize(name)?)?;
         let state = folder.synced()?;
-        let count = |pred: &dyn Fn(&super::modseq::Record) -> bool| {
+        let count = |pred: &dyn Fn(&Record) -> bool| {
             let n = state.messages.values().filter(|r| pred(r)).count();
             u32::try_from(n).unwrap_or(u32::MAX)
         };
@@ -329,28 +338,51 @@ impl UserStore {
         messages: Vec<AppendItem>,
     ) -> Result<(u32, Vec<u32>), StoreError> {
         let folder = self.folder(&normalize(name)?)?;
+        // Under the folder's lock, so that the stamp after the deliveries shows only ours.
+        let mut state = folder.synced()?;
         let mut uids = Vec::with_capacity(messages.len());
+        let mut added = Vec::with_capacity(messages.len());
         let mut uid_validity = 0;
         for item in messages {
+            let (flags, plain) = (item.flags, item.keywords.is_empty());
+            let date = item.internal_date;
             match deliver(&folder.mailbox, item, self.fsync) {
                 Ok(delivered) => {
                     uids.push(delivered.uid);
                     uid_validity = delivered.uid_validity;
+                    let record = plain
+                        .then(|| appended_record(&folder, &delivered, &state, flags, date))
+                        .flatten();
+                    added.push(record);
                 }
                 Err(e) => {
                     for &uid in &uids {
                         let _ = folder.mailbox.expunge(uid);
                     }
+                    state.distrust();
                     return Err(e);
                 }
             }
         }
-        let state = folder.synced()?;
         if uid_validity == 0 {
             uid_validity = state.uid_validity;
         }
-        drop(state);
-        folder.notify();
+        if !uids.is_empty() {
+            if added.iter().all(Option::is_some) {
+                for (&uid, record) in uids.iter().zip(added.into_iter().flatten()) {
+                    state.added(uid, record);
+                }
+                state.own_change();
+                state.save()?;
+            } else {
+                // Keywords (spelled by the folder's keyword table) or an odd delivery:
+                // list the folder instead.
+                state.distrust();
+                drop(state);
+                drop(folder.synced()?);
+            }
+            folder.notify();
+        }
         Ok((uid_validity, uids))
     }
 
@@ -358,6 +390,27 @@ impl UserStore {
     pub(crate) fn quota(&self) -> Result<Option<QuotaUsage>, StoreError> {
         Ok(self.maildir.quota()?)
     }
+}
+
+/// The record of a message we just delivered without keywords, unless the state cannot
+/// take it without a listing (a UIDVALIDITY change, an unknown size or date).
+fn appended_record(
+    folder: &Folder,
+    delivered: &maildir::Delivered,
+    state: &FolderState,
+    flags: maildir::Flags,
+    date: Option<SystemTime>,
+) -> Option<Record> {
+    if delivered.uid_validity != state.uid_validity {
+        return None;
+    }
+    let size = delivered.vsize?;
+    let date = match date {
+        Some(date) => date,
+        None => folder.mailbox.internal_date(delivered.uid).ok()?,
+    };
+    // Without flags or keywords a delivery goes to `new/` (see maildir's delivery).
+    Some(Record::new(flags, Vec::new(), date, size, flags.is_empty()))
 }
 
 fn deliver(
