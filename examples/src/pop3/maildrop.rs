@@ -174,6 +174,8 @@ impl Maildrop {
                     }
                 }
             }
+            // IMAP sessions with INBOX selected list it again and report the expunges.
+            crate::imap::mailbox::notify_changed(mailbox.path());
             all
         }
     }
