@@ -113,14 +113,13 @@ fn admit(mail: &Mail, name: &str, total: u64) -> Admission {
         }
         Err(e) => return Admission::Refuse(store_failure(&e)),
     }
-    if let Ok(Some(usage)) = mail.store.quota() {
-        if usage
+    if let Ok(Some(usage)) = mail.store.quota()
+        && usage
             .limits
             .bytes
             .is_some_and(|limit| usage.bytes.saturating_add(total) > limit)
-        {
-            return Admission::Refuse(no(Code::OverQuota, "Quota exceeded"));
-        }
+    {
+        return Admission::Refuse(no(Code::OverQuota, "Quota exceeded"));
     }
     let dir: PathBuf = mail.store.path().join("tmp");
     match tempfile::NamedTempFile::with_prefix_in("postroom-append.", &dir) {
@@ -158,13 +157,13 @@ pub(super) async fn end(session: &mut ImapSession, machine: &mut Server) {
         let _ = machine.complete(Status::no("No message received"));
         return;
     };
-    if let Some(file) = upload.file.take() {
-        if let Err(e) = file.sync_all().await {
-            warn!("imap: writing an appended message failed: {e}");
-            upload
-                .failed
-                .get_or_insert_with(|| no(Code::ServerBug, "Cannot store the message now"));
-        }
+    if let Some(file) = upload.file.take()
+        && let Err(e) = file.sync_all().await
+    {
+        warn!("imap: writing an appended message failed: {e}");
+        upload
+            .failed
+            .get_or_insert_with(|| no(Code::ServerBug, "Cannot store the message now"));
     }
     if let Some(status) = upload.failed {
         let _ = machine.complete(status);

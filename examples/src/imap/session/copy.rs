@@ -73,13 +73,13 @@ pub(super) fn copy(
     }
     // RFC 6851 section 4.3: COPYUID goes out untagged before the expunges.
     let mut responses = Vec::new();
-    if let Some(code) = copy_uid {
-        if let Ok(text) = RespText::new(Some(code), "Moved") {
-            responses.push(Untagged::Condition {
-                status: StatusKind::Ok,
-                text,
-            });
-        }
+    if let Some(code) = copy_uid
+        && let Ok(text) = RespText::new(Some(code), "Moved")
+    {
+        responses.push(Untagged::Condition {
+            status: StatusKind::Ok,
+            text,
+        });
     }
     responses.extend(expunge_responses(&expunged, mode));
     Reply::with(responses, done)

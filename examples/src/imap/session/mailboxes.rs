@@ -328,10 +328,10 @@ fn emit_row(
         mailbox: mailbox.clone(),
         extended,
     }));
-    if let (Some(items), true) = (&options.status, row.selectable) {
-        if let Ok(status) = status_of(&mail.store, &row.name, mailbox, items) {
-            out.push(status);
-        }
+    if let (Some(items), true) = (&options.status, row.selectable)
+        && let Ok(status) = status_of(&mail.store, &row.name, mailbox, items)
+    {
+        out.push(status);
     }
 }
 

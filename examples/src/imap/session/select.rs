@@ -109,15 +109,15 @@ fn describe(selected: &Selected, mode: Mode, examine: bool) -> Vec<Untagged<'sta
         "Flags permitted"
     };
     out.extend(info(Code::PermanentFlags(permanent), text));
-    if mode.rev2 {
-        if let Some(mailbox) = wire_name(selected.name(), mode) {
-            out.push(Untagged::List(MailboxList {
-                attributes: Vec::new(),
-                delimiter: Delimiter::new(DELIMITER).ok(),
-                mailbox,
-                extended: Vec::new(),
-            }));
-        }
+    if mode.rev2
+        && let Some(mailbox) = wire_name(selected.name(), mode)
+    {
+        out.push(Untagged::List(MailboxList {
+            attributes: Vec::new(),
+            delimiter: Delimiter::new(DELIMITER).ok(),
+            mailbox,
+            extended: Vec::new(),
+        }));
     }
     out
 }
@@ -163,12 +163,12 @@ fn resync(selected: &Selected, mode: Mode, qresync: &QResync, out: &mut Vec<Unta
 /// CLOSE: expunges `\Deleted` messages silently (not in a read-only mailbox), then
 /// deselects.
 pub(super) fn close(mail: &mut Mail) -> Reply {
-    if let Some(mut selected) = mail.selected.take() {
-        if !selected.read_only() {
-            // RFC 9051 section 6.4.1: no untagged EXPUNGE; the mailbox is closed even
-            // if the expunge fails.
-            let _ = selected.expunge(None);
-        }
+    if let Some(mut selected) = mail.selected.take()
+        && !selected.read_only()
+    {
+        // RFC 9051 section 6.4.1: no untagged EXPUNGE; the mailbox is closed even
+        // if the expunge fails.
+        let _ = selected.expunge(None);
     }
     deselected(mail);
     Reply::new(Status::ok("CLOSE completed"))
