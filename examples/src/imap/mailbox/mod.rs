@@ -41,7 +41,7 @@
 //! Deliveries in this process call [`notify_changed`], which forces the next listing.
 
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 mod modseq;
 mod names;
@@ -58,7 +58,9 @@ pub(crate) use registry::notify_changed;
 pub(crate) use selected::Selected;
 pub(crate) use user::UserStore;
 
-/// One message of a selected folder.
+/// One message of a selected folder. Every selected session holds one per message, so
+/// the struct is kept small: an idle session's memory grows with its mailbox by this much
+/// per message (48 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MessageMeta {
     /// The UID.
@@ -66,16 +68,57 @@ pub(crate) struct MessageMeta {
     /// `\Seen` (S), `\Answered` (R), `\Flagged` (F), `\Deleted` (T), `\Draft` (D), and any
     /// other capital letter found in the file name.
     pub(crate) flags: maildir::Flags,
-    /// Keywords, sorted case-insensitively.
-    pub(crate) keywords: Vec<String>,
     /// `\Recent` in this session.
     pub(crate) recent: bool,
     /// The modification sequence (CONDSTORE).
     pub(crate) modseq: u64,
     /// RFC822.SIZE: the size with CRLF line endings.
     pub(crate) size: u64,
-    /// INTERNALDATE: the file's modification time, whole seconds.
-    pub(crate) internal_date: SystemTime,
+    /// INTERNALDATE: the file's modification time, whole seconds since the epoch.
+    pub(crate) date: i64,
+    /// Keywords, sorted case-insensitively.
+    pub(crate) keywords: Keywords,
+}
+
+impl MessageMeta {
+    /// INTERNALDATE.
+    pub(crate) fn internal_date(&self) -> SystemTime {
+        let secs = std::time::Duration::from_secs(self.date.unsigned_abs());
+        if self.date >= 0 {
+            UNIX_EPOCH + secs
+        } else {
+            UNIX_EPOCH - secs
+        }
+    }
+}
+
+/// A message's keywords: one pointer wide, since most messages have none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(
+    clippy::box_collection,
+    reason = "one pointer per message instead of a Vec's three; the rare message with \
+              keywords pays the extra allocation"
+)]
+pub(crate) struct Keywords(Option<Box<Vec<String>>>);
+
+impl Keywords {
+    /// The keywords in `list` (kept in its order).
+    pub(crate) fn new(list: Vec<String>) -> Self {
+        Self((!list.is_empty()).then(|| Box::new(list)))
+    }
+
+    /// The keywords as a slice.
+    pub(crate) fn as_slice(&self) -> &[String] {
+        self
+    }
+}
+
+impl std::ops::Deref for Keywords {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Why a mailbox operation failed; each maps to a tagged NO (with a response code).

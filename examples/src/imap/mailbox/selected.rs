@@ -13,7 +13,7 @@ use super::modseq::{FolderState, Record, sorted_keywords};
 use super::names::normalize;
 use super::registry::Folder;
 use super::user::UserStore;
-use super::{Change, MessageMeta, StoreError};
+use super::{Change, Keywords, MessageMeta, StoreError};
 
 /// The selected folder of one session.
 #[derive(Debug)]
@@ -41,11 +41,11 @@ fn meta(uid: u32, record: &Record, recent: bool) -> MessageMeta {
     MessageMeta {
         uid,
         flags: record.flags,
-        keywords: record.keywords.clone(),
+        keywords: Keywords::new(record.keywords.clone()),
         recent,
         modseq: record.modseq,
         size: record.size,
-        internal_date: record.date(),
+        date: record.internal_date,
     }
 }
 
@@ -459,7 +459,7 @@ impl Selected {
             self.messages.get_mut(seq as usize - 1),
         ) {
             meta.flags = record.flags;
-            meta.keywords = record.keywords.clone();
+            meta.keywords = Keywords::new(record.keywords.clone());
             meta.modseq = modseq;
         }
         Ok(Some(Ok(seq)))

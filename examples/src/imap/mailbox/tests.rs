@@ -303,8 +303,8 @@ fn renaming_inbox_moves_its_messages() {
     let first = &old.messages()[0];
     assert_eq!(old.messages().len(), 2);
     assert_eq!(first.flags, flagged());
-    assert_eq!(first.keywords, ["$Label1"]);
-    assert_eq!(first.internal_date, date);
+    assert_eq!(*first.keywords, ["$Label1"]);
+    assert_eq!(first.internal_date(), date);
     assert_eq!(old.read(first.uid).unwrap(), message(1));
     assert!(matches!(
         store.rename("INBOX", "Old Mail"),
@@ -388,7 +388,7 @@ fn multiappend_is_all_or_nothing() {
     assert_eq!(inbox.uid_validity(), validity);
     let m = &inbox.messages()[1];
     assert_eq!(
-        (m.flags, m.keywords.as_slice(), m.internal_date),
+        (m.flags, m.keywords.as_slice(), m.internal_date()),
         (
             Flags::empty().with(Flag::Draft),
             &["$MDNSent".to_owned()][..],
@@ -452,7 +452,7 @@ fn two_sessions_see_each_others_changes() {
     assert_eq!(a.refresh(true).unwrap(), []);
     assert_eq!(b.refresh(true).unwrap(), [Change::Flags { seq: 2 }]);
     assert_eq!(shared(&b.messages()[1]), shared(&a.messages()[1]));
-    assert_eq!(b.messages()[1].keywords, ["Work"]);
+    assert_eq!(*b.messages()[1].keywords, ["Work"]);
     assert_eq!(b.highest_modseq(), a.messages()[1].modseq);
 
     // Expunges: held back until allowed, then reported highest seq first.
@@ -510,7 +510,7 @@ fn store_actions_and_unchangedsince() {
         None,
     )
     .unwrap();
-    assert_eq!(a.messages()[0].keywords, ["A", "B"]);
+    assert_eq!(*a.messages()[0].keywords, ["A", "B"]);
     a.store(&[1], StoreAction::Remove, seen, &["a".into()], None)
         .unwrap();
     assert_eq!(
@@ -569,7 +569,7 @@ fn changes_by_another_process_get_new_modseqs() {
     assert_eq!(a.refresh(true).unwrap(), [Change::Flags { seq: 2 }]);
     let m = &a.messages()[1];
     assert!(m.modseq > before && m.flags.contains(Flag::Replied));
-    assert_eq!(m.keywords, ["$Forwarded"]);
+    assert_eq!(*m.keywords, ["$Forwarded"]);
     // ... and removes one.
     inbox.expunge(1).unwrap();
     assert_eq!(
@@ -782,13 +782,13 @@ fn a_dovecot_maildir_opens_with_its_uids_flags_and_dates() {
     assert_eq!((m[0].flags, m[0].size), (rs, 22));
     let fs_flags = Flags::empty().with(Flag::Flagged).with(Flag::Seen);
     assert_eq!((m[1].flags, m[1].size), (fs_flags, 22));
-    assert_eq!(m[1].keywords, ["$Forwarded", "Work"]);
+    assert_eq!(*m[1].keywords, ["$Forwarded", "Work"]);
     // No W= anywhere: counted from the file.
     assert_eq!(m[2].size, 17);
     assert!(m[2].recent && !m[0].recent);
     for (i, msg) in m.iter().enumerate() {
         assert_eq!(
-            msg.internal_date,
+            msg.internal_date(),
             UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64 * 60)
         );
     }
@@ -978,4 +978,14 @@ fn a_delivery_notification_forces_a_listing() {
     assert_eq!(full_syncs(&store, "INBOX"), syncs + 1);
     assert_eq!(a.refresh(true).unwrap(), []);
     assert_eq!(full_syncs(&store, "INBOX"), syncs + 1);
+}
+
+/// Each selected session keeps one `MessageMeta` per message of its folder, so this
+/// size times the mailbox is an idle IMAP connection's memory (issue 10: < 64 KiB).
+#[test]
+fn a_message_of_a_selected_view_takes_48_bytes() {
+    assert_eq!(size_of::<MessageMeta>(), 48);
+    let keywords = Keywords::new(vec!["$Label1".to_owned()]);
+    assert_eq!(keywords.as_slice(), ["$Label1"]);
+    assert!(Keywords::new(Vec::new()).is_empty());
 }

@@ -240,7 +240,7 @@ fn item(
     let Some(message) = message.filter(|_| needs_content(attr)) else {
         return match attr {
             A::Flags => plain(FetchItem::Flags(message_flags(meta, mode))),
-            A::InternalDate => match internal_date(meta.internal_date) {
+            A::InternalDate => match internal_date(meta.internal_date()) {
                 Some(date) => plain(FetchItem::InternalDate(date)),
                 None => Ok(None),
             },
@@ -418,11 +418,11 @@ mod tests {
         let meta = crate::imap::mailbox::MessageMeta {
             uid: 1,
             flags: maildir::Flags::default(),
-            keywords: Vec::new(),
+            keywords: Default::default(),
             recent: false,
             modseq: 1,
             size: 20,
-            internal_date: std::time::SystemTime::UNIX_EPOCH,
+            date: 0,
         };
         let message = Message::parse(b"Subject: x\r\n\r\nbody\r\n");
         let nine = vec![NonZeroU32::new(9).unwrap()];

@@ -77,7 +77,7 @@ impl Candidate for Item<'_> {
         self.meta.size
     }
     fn internal_date(&self) -> SystemTime {
-        self.meta.internal_date
+        self.meta.internal_date()
     }
     fn modseq(&self) -> u64 {
         self.meta.modseq

@@ -96,7 +96,6 @@ fn merge(mut spans: Vec<(usize, usize)>) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::UNIX_EPOCH;
 
     use imap_proto::types::SeqRange;
 
@@ -107,11 +106,11 @@ mod tests {
             .map(|&uid| MessageMeta {
                 uid,
                 flags: maildir::Flags::empty(),
-                keywords: Vec::new(),
+                keywords: Default::default(),
                 recent: false,
                 modseq: 1,
                 size: 10,
-                internal_date: UNIX_EPOCH,
+                date: 0,
             })
             .collect()
     }
