@@ -13,8 +13,8 @@
 #   - Dovecot (`dovecot -F -c FILE`: IMAP, POP3, LMTP; passwd-file users).
 # The system's own Postfix and Dovecot services are not touched. Both sides get the same
 # users (u1..uN@example.test, the same {SSHA512} password hash), the same message size,
-# and durable delivery: Postroom fsyncs every delivery (message file, directory,
-# dovecot-uidlist); Postfix fsyncs its queue files; Dovecot runs with mail_fsync =
+# and durable delivery: Postroom fsyncs every delivery (message file and directory; the
+# UID comes at the next sync); Postfix fsyncs its queue files; Dovecot runs with mail_fsync =
 # optimized (its default: message files are fsynced before the LMTP reply).
 #
 # Then, alternating A (Postroom) and B (the peer) for ROUNDS rounds:
