@@ -17,8 +17,9 @@
 //!   own trace headers and fsynced by the maildir crate before it returns. Each mailbox gets
 //!   its own copy of the spool file, rather than hard links to one file: mailboxes may
 //!   live on different filesystems, each copy carries its own `Delivered-To`, and the
-//!   maildir crate's delivery (quota check, uidlist, fsync of file and directory) stays
-//!   the one way mail enters a Maildir. Stores run on the blocking pool, at most
+//!   maildir crate's delivery (quota check, fsync of file and directory; no uidlist lock,
+//!   so concurrent stores share fsyncs, and the UID comes at the folder's next sync)
+//!   stays the one way mail enters a Maildir. Stores run on the blocking pool, at most
 //!   [`STORE_CONCURRENCY`] at once.
 //! - [`dispatch`] is what the sessions call at the end of a message: local copies
 //!   through [`Delivery::deliver`], remote recipients into the outbound queue.
