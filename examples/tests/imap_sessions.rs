@@ -460,3 +460,50 @@ fn imap_serves_a_bare_lf_message_with_crlf_sizes() {
     ));
     assert!(search.has("SEARCH 2"), "{search:?}");
 }
+
+/// Eight sessions work on one INBOX at once (APPEND, flag changes on a shared message,
+/// SEARCH, UID EXPUNGE of their own message): every command of every session completes
+/// (the client gives up after 20 s without a reply) and the folder ends as it began. The
+/// store before 2026-11-27 stalled here.
+#[test]
+fn eight_sessions_on_one_folder_all_progress() {
+    const SESSIONS: usize = 8;
+    const ROUNDS: usize = 12;
+    let server = Postroom::start_with(&Options::default());
+    // The shared message keeps the lowest UID, so it is sequence number 1 everywhere.
+    deliver_raw(server.mx, "pat@example.test", &message("shared", "x\r\n"));
+    std::thread::scope(|scope| {
+        for session in 0..SESSIONS {
+            let server = &server;
+            scope.spawn(move || {
+                let (mut client, _) = selected(server, "pat");
+                for round in 0..ROUNDS {
+                    if round == ROUNDS / 2 {
+                        // Past the 2 s for which the store trusts its own changes, so
+                        // the second half also runs the full listings that verify them.
+                        std::thread::sleep(Duration::from_millis(2500));
+                    }
+                    let subject = format!("s{session}r{round}");
+                    let appended =
+                        client.append("INBOX", "", "", message(&subject, "y\r\n").as_bytes());
+                    assert!(appended.is_ok(), "{appended:?}");
+                    client.ok("STORE 1 +FLAGS (\\Seen)");
+                    client.ok("STORE 1 -FLAGS (\\Seen)");
+                    let search = client.ok(&format!("UID SEARCH SUBJECT {subject}"));
+                    let uid = search
+                        .lines()
+                        .iter()
+                        .find_map(|l| l.strip_prefix("* SEARCH "))
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| panic!("{subject} not found: {search:?}"));
+                    client.ok(&format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)"));
+                    client.ok(&format!("UID EXPUNGE {uid}"));
+                }
+                client.ok("LOGOUT");
+            });
+        }
+    });
+    let (_client, select) = selected(&server, "pat");
+    assert_eq!(select.count("EXISTS"), Some(1), "{select:?}");
+    assert_eq!(server.inbox("pat").len(), 1);
+}

@@ -724,34 +724,41 @@ impl Mailbox {
         bits: KeywordBits,
     ) -> Result<Delivered> {
         quota::check(&self.shared.root, *size, options.fsync)?;
-        let _lock = self.lock_uidlist()?;
+        let lock = self.lock_uidlist()?;
         let linked = self.link_unique(tmp_path, tmp_base, *size, *vsize, options.flags, bits)?;
-        let dest = linked.dir.join(&linked.file_name);
-        match self.record_new_uid(&linked.dir, &linked.base, options.fsync) {
-            Ok((uid, uid_validity)) => {
-                let mut cache = self.cache();
-                if cache.synced {
-                    let found = Found {
-                        file: linked.file_name.clone(),
-                        in_new: linked.in_new,
-                    };
-                    let base = linked.base.clone();
-                    cache.by_uid.insert(uid, Entry { base, found });
+        let (uid, uid_validity) =
+            match self.record_new_uid(&linked.dir, &linked.base, options.fsync) {
+                Ok(numbered) => numbered,
+                Err(e) => {
+                    // Nobody can have given it a UID: we still hold the lock.
+                    let _ = fs::remove_file(linked.dir.join(&linked.file_name));
+                    return Err(e);
                 }
-                Ok(Delivered {
-                    uid,
-                    uid_validity,
-                    base: linked.base,
-                    file_name: linked.file_name,
-                    size: *size,
-                    vsize: Some(*vsize),
-                })
-            }
-            Err(e) => {
-                // Nobody can have given it a UID: we still hold the lock.
-                let _ = fs::remove_file(&dest);
-                Err(e)
-            }
+            };
+        // Released before the cache is taken: a sync holds the cache while it waits for
+        // the lock, so taking them in the other order deadlocks against it.
+        drop(lock);
+        self.remember(uid, &linked);
+        Ok(Delivered {
+            uid,
+            uid_validity,
+            base: linked.base,
+            file_name: linked.file_name,
+            size: *size,
+            vsize: Some(*vsize),
+        })
+    }
+
+    /// Adds a message this handle has just numbered to its cache, if the cache is filled.
+    fn remember(&self, uid: u32, linked: &Linked) {
+        let mut cache = self.cache();
+        if cache.synced {
+            let found = Found {
+                file: linked.file_name.clone(),
+                in_new: linked.in_new,
+            };
+            let base = linked.base.clone();
+            cache.by_uid.insert(uid, Entry { base, found });
         }
     }
 
@@ -893,25 +900,34 @@ impl Mailbox {
         options: &DeliveryOptions,
         bits: KeywordBits,
     ) -> Result<Delivered> {
-        let _lock = self.lock_uidlist()?;
+        let lock = self.lock_uidlist()?;
         let file_name = format!("{base}:{}", format_info(options.flags, bits));
         let dest_dir = self.dir.join("cur");
         let dest = dest_dir.join(&file_name);
         fs::hard_link(src, &dest).map_err(io_err("link", &dest))?;
-        match self.record_new_uid(&dest_dir, base, options.fsync) {
-            Ok((uid, uid_validity)) => Ok(Delivered {
-                uid,
-                uid_validity,
-                base: base.to_owned(),
-                file_name,
-                size,
-                vsize: None,
-            }),
+        let (uid, uid_validity) = match self.record_new_uid(&dest_dir, base, options.fsync) {
+            Ok(numbered) => numbered,
             Err(e) => {
                 let _ = fs::remove_file(&dest);
-                Err(e)
+                return Err(e);
             }
-        }
+        };
+        drop(lock); // before the cache: see `commit_tmp`
+        let linked = Linked {
+            dir: dest_dir,
+            base: base.to_owned(),
+            file_name,
+            in_new: false,
+        };
+        self.remember(uid, &linked);
+        Ok(Delivered {
+            uid,
+            uid_validity,
+            base: linked.base,
+            file_name: linked.file_name,
+            size,
+            vsize: None,
+        })
     }
 }
 

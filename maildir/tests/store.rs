@@ -576,3 +576,43 @@ fn concurrent_deliveries_get_unique_uids() {
         assert_eq!(&content, body);
     }
 }
+
+/// APPEND-style deliveries (numbered at once) and syncs that must take the uidlist lock,
+/// on one shared handle from several threads (a delivery once took the cache while
+/// holding that lock, the reverse of a sync's order; the IMAP test
+/// `eight_sessions_on_one_folder_all_progress` is the one that caught it): every call
+/// succeeds within the short lock timeout and every message gets its own UID.
+#[test]
+fn numbered_deliveries_and_syncs_on_one_handle_do_not_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Maildir");
+    Maildir::create(&root).unwrap();
+    let inbox = Arc::new(quick_lock_store(&root).inbox().unwrap());
+    inbox.sync().unwrap(); // fill the cache, as an IMAP session does
+    let workers: Vec<_> = (0..6)
+        .map(|t| {
+            let inbox = Arc::clone(&inbox);
+            thread::spawn(move || {
+                for i in 0..40 {
+                    if t % 2 == 0 {
+                        let body = format!("Subject: {t}-{i}\n\nx\n");
+                        inbox.deliver(body.as_bytes(), &no_fsync()).unwrap();
+                    } else {
+                        // A file dropped in by someone else makes the sync take the lock.
+                        let name = format!("{}.M{t}P{i}.elsewhere", 1_800_000_000 + i);
+                        fs::write(inbox.path().join("new").join(name), "x\n").unwrap();
+                        inbox.sync().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let view = inbox.sync().unwrap();
+    assert_eq!(view.messages.len(), 6 * 40);
+    let mut uids: Vec<u32> = view.messages.iter().map(|m| m.uid).collect();
+    uids.dedup();
+    assert_eq!(uids.len(), 6 * 40);
+}
