@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Weak};
 use tokio::sync::watch;
 
 use super::StoreError;
-use super::modseq::FolderState;
+use super::modseq::{FolderState, Record};
 
 /// One folder as all sessions of the process share it.
 #[derive(Debug)]
@@ -51,6 +51,34 @@ impl Folder {
     /// Makes the next [`synced`](Self::synced) list the folder.
     pub(crate) fn mark_dirty(&self) {
         self.dirty.store(true, Ordering::Release);
+    }
+
+    /// After this process stored `uids` into the folder under `state`'s lock: records
+    /// them from `added` (one per UID) when every record is known, otherwise lists the
+    /// folder; then wakes the sessions watching it.
+    pub(crate) fn record_added(
+        &self,
+        mut state: MutexGuard<'_, FolderState>,
+        uids: &[u32],
+        added: Vec<Option<Record>>,
+    ) -> Result<(), StoreError> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        if added.iter().all(Option::is_some) {
+            for (&uid, record) in uids.iter().zip(added.into_iter().flatten()) {
+                state.added(uid, record);
+            }
+            state.own_change();
+            state.save()?;
+        } else {
+            // Keywords (spelled by the folder's keyword table) or an odd delivery.
+            state.distrust();
+            drop(state);
+            drop(self.synced()?);
+        }
+        self.notify();
+        Ok(())
     }
 
     /// Wakes every session watching this folder.

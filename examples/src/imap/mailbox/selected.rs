@@ -569,20 +569,7 @@ impl Selected {
         if uid_validity == 0 {
             uid_validity = state.uid_validity;
         }
-        if !copies.is_empty() {
-            if added.iter().all(Option::is_some) {
-                for (&uid, record) in copies.iter().zip(added.into_iter().flatten()) {
-                    state.added(uid, record);
-                }
-                state.own_change();
-                state.save()?;
-            } else {
-                state.distrust();
-                drop(state);
-                drop(target.synced()?);
-            }
-            target.notify();
-        }
+        target.record_added(state, &copies, added)?;
         Ok((uid_validity, sources, copies))
     }
 

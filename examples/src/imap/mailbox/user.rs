@@ -367,22 +367,7 @@ impl UserStore {
         if uid_validity == 0 {
             uid_validity = state.uid_validity;
         }
-        if !uids.is_empty() {
-            if added.iter().all(Option::is_some) {
-                for (&uid, record) in uids.iter().zip(added.into_iter().flatten()) {
-                    state.added(uid, record);
-                }
-                state.own_change();
-                state.save()?;
-            } else {
-                // Keywords (spelled by the folder's keyword table) or an odd delivery:
-                // list the folder instead.
-                state.distrust();
-                drop(state);
-                drop(folder.synced()?);
-            }
-            folder.notify();
-        }
+        folder.record_added(state, &uids, added)?;
         Ok((uid_validity, uids))
     }
 
