@@ -213,6 +213,15 @@ impl Imap {
     }
 }
 
+/// A new Maildir in a temporary directory that Dovecot's `nobody` can enter.
+fn fresh_maildir() -> (tempfile::TempDir, PathBuf, Maildir) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let root = dir.path().join("Maildir");
+    let store = Maildir::create(&root).unwrap();
+    (dir, root, store)
+}
+
 fn chown_tree(path: &Path) {
     std::os::unix::fs::chown(path, Some(MAIL_UID), Some(MAIL_UID)).unwrap();
     if path.is_dir() {
@@ -254,12 +263,9 @@ fn strings(v: &[&str]) -> Vec<String> {
 #[test]
 #[ignore = "interop: needs Debian's dovecot-imapd"]
 fn dovecot_and_maildir_agree() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-    let root = dir.path().join("Maildir");
+    let (dir, root, store) = fresh_maildir();
 
     // 1. We write: three messages, flags and a keyword, folders, a subscription.
-    let store = Maildir::create(&root).unwrap();
     let inbox = store.inbox().unwrap();
     let opts = DeliveryOptions::default();
     for i in 1..=3 {
@@ -449,10 +455,7 @@ fn dovecot_and_maildir_agree() {
 #[test]
 #[ignore = "interop: needs Debian's dovecot-imapd"]
 fn dovecot_numbers_unnumbered_deliveries_as_we_do() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-    let root = dir.path().join("Maildir");
-    let store = Maildir::create(&root).unwrap();
+    let (dir, root, store) = fresh_maildir();
     let inbox = store.inbox().unwrap();
     let opts = DeliveryOptions::default();
     inbox
