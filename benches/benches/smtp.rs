@@ -128,8 +128,7 @@ fn check_corpus(lines: &[&[u8]]) {
 
 fn command_parse(c: &mut Criterion) {
     let corpus = Corpus::new();
-    let lines = corpus.lines();
-    check_corpus(&lines);
+    let lines = select_lines(&corpus, None);
     let mut group = c.benchmark_group("smtp_command_parse");
     group.throughput(Throughput::ElementsAndBytes {
         elements: lines.len() as u64,
@@ -140,8 +139,10 @@ fn command_parse(c: &mut Criterion) {
     group.finish();
 }
 
-/// The lines of the corpus, or only `COMMANDS[only]` at each alignment.
-fn select_line(lines: Vec<&[u8]>, only: Option<usize>) -> Vec<&[u8]> {
+/// The checked lines of `corpus`, or only `COMMANDS[only]` at each alignment.
+fn select_lines(corpus: &Corpus, only: Option<usize>) -> Vec<&[u8]> {
+    let lines = corpus.lines();
+    check_corpus(&lines);
     let Some(only) = only else {
         return lines;
     };
@@ -151,6 +152,16 @@ fn select_line(lines: Vec<&[u8]>, only: Option<usize>) -> Vec<&[u8]> {
         .skip(only)
         .step_by(COMMANDS.len())
         .collect()
+}
+
+/// The `<n>[:<line>]` that ends both bench modes' specifications.
+fn passes_and_line<'a>(
+    mut parts: impl Iterator<Item = &'a str>,
+    usage: &str,
+) -> (usize, Option<usize>) {
+    let passes = parts.next().and_then(|n| n.parse().ok()).expect(usage);
+    let only = parts.next().map(|i| i.parse().expect(usage));
+    (passes, only)
 }
 
 /// `SMTP_BENCH_PASSES=<postroom|stalwart>:<n>[:<line>]`: parses the corpus `n` times with
@@ -164,12 +175,9 @@ fn count_passes() -> bool {
     let usage = "SMTP_BENCH_PASSES=<postroom|stalwart>:<n>[:<line>]";
     let mut parts = spec.split(':');
     let side = parts.next().expect(usage);
-    let passes: usize = parts.next().and_then(|n| n.parse().ok()).expect(usage);
-    let only: Option<usize> = parts.next().map(|i| i.parse().expect(usage));
+    let (passes, only) = passes_and_line(parts, usage);
     let corpus = Corpus::new();
-    let lines = corpus.lines();
-    check_corpus(&lines);
-    let lines = select_line(lines, only);
+    let lines = select_lines(&corpus, only);
     let pass = match side {
         "postroom" => postroom_pass,
         "stalwart" => stalwart_pass,
@@ -190,13 +198,9 @@ fn fastest_passes() -> bool {
         return false;
     };
     let usage = "SMTP_BENCH_FASTEST=<n>[:<line>]";
-    let mut parts = spec.split(':');
-    let passes: usize = parts.next().and_then(|n| n.parse().ok()).expect(usage);
-    let only: Option<usize> = parts.next().map(|i| i.parse().expect(usage));
+    let (passes, only) = passes_and_line(spec.split(':'), usage);
     let corpus = Corpus::new();
-    let lines = corpus.lines();
-    check_corpus(&lines);
-    let lines = select_line(lines, only);
+    let lines = select_lines(&corpus, only);
     let time = |pass: fn(&[&[u8]])| {
         let start = Instant::now();
         pass(&lines);
