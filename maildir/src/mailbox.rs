@@ -584,16 +584,22 @@ impl Mailbox {
         reader: R,
         options: &DeliveryOptions,
     ) -> Result<Stored> {
-        let root = &self.shared.root;
-        quota::check(root, 0, options.fsync)?;
-        let bits = self.keyword_bits(&options.keywords)?;
-        let (tmp_path, (tmp_base, size, vsize)) =
-            self.create_tmp_file(reader, options.fsync, None)?;
-        let result = quota::check(root, size, options.fsync).and_then(|()| {
-            self.link_unique(&tmp_path, &tmp_base, size, vsize, options.flags, bits)
-        });
-        let _ = fs::remove_file(&tmp_path);
-        let linked = result?;
+        self.through_tmp(reader, options, None, |tmp_path, sized, bits| {
+            self.commit_unnumbered(tmp_path, sized, options, bits)
+        })
+    }
+
+    /// Links a finished `tmp/` file into the folder and fsyncs the directory, without
+    /// a UID.
+    fn commit_unnumbered(
+        &self,
+        tmp_path: &Path,
+        (tmp_base, size, vsize): &(String, u64, u64),
+        options: &DeliveryOptions,
+        bits: KeywordBits,
+    ) -> Result<Stored> {
+        quota::check(&self.shared.root, *size, options.fsync)?;
+        let linked = self.link_unique(tmp_path, tmp_base, *size, *vsize, options.flags, bits)?;
         if options.fsync
             && let Err(e) = fsync_dir(&linked.dir)
         {
@@ -602,12 +608,11 @@ impl Mailbox {
             let _ = fs::remove_file(linked.dir.join(&linked.file_name));
             return Err(e);
         }
-        let _ = quota::record(root, i64::try_from(size).unwrap_or(i64::MAX), 1);
         Ok(Stored {
             base: linked.base,
             file_name: linked.file_name,
-            size,
-            vsize,
+            size: *size,
+            vsize: *vsize,
         })
     }
 
@@ -638,18 +643,32 @@ impl Mailbox {
         options: &DeliveryOptions,
         internal_date: Option<SystemTime>,
     ) -> Result<Delivered> {
+        self.through_tmp(reader, options, internal_date, |tmp_path, sized, bits| {
+            self.commit_tmp(tmp_path, sized, options, bits)
+        })
+    }
+
+    /// The steps every delivery shares: the quota check, the keywords' letters, the
+    /// message streamed into a fsynced `tmp/` file, `commit` (which links it into the
+    /// folder), the `tmp/` name removed, and the quota usage recorded.
+    fn through_tmp<R: Read, T>(
+        &self,
+        reader: R,
+        options: &DeliveryOptions,
+        internal_date: Option<SystemTime>,
+        commit: impl FnOnce(&Path, &(String, u64, u64), KeywordBits) -> Result<T>,
+    ) -> Result<T> {
         let root = &self.shared.root;
         quota::check(root, 0, options.fsync)?;
         let bits = self.keyword_bits(&options.keywords)?;
-        let (tmp_path, base) = self.create_tmp_file(reader, options.fsync, internal_date)?;
-        let result = self.commit_tmp(&tmp_path, &base, options, bits);
+        let (tmp_path, sized) = self.create_tmp_file(reader, options.fsync, internal_date)?;
+        let result = commit(&tmp_path, &sized, bits);
         let _ = fs::remove_file(&tmp_path);
-        let delivered = result?;
-        let bytes = i64::try_from(delivered.size).unwrap_or(i64::MAX);
+        let committed = result?;
         // The message is safely delivered; a failed quota append only makes
         // the count drift until the next recalculation.
-        let _ = quota::record(root, bytes, 1);
-        Ok(delivered)
+        let _ = quota::record(root, i64::try_from(sized.1).unwrap_or(i64::MAX), 1);
+        Ok(committed)
     }
 
     fn create_tmp_file<R: Read>(
