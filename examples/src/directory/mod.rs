@@ -351,18 +351,6 @@ impl Directory {
             .await?)
     }
 
-    async fn local_user(&self, address: &Address) -> Result<Option<LocalUser>, DirectoryError> {
-        let Some(row) = self.user_row(address).await? else {
-            return Ok(None);
-        };
-        let email: String = row.try_get("email")?;
-        Ok(Some(LocalUser {
-            maildir: self.maildir_path(&email)?,
-            quota: quota_from_db(row.try_get("quota")?),
-            email,
-        }))
-    }
-
     /// The destinations of the alias rows whose source is `source` (an address or
     /// `@domain`), split at commas as Postfix splits table results.
     async fn alias_destinations(&self, source: &str) -> Result<Vec<String>, DirectoryError> {
@@ -373,16 +361,47 @@ impl Directory {
             .await?;
         let mut destinations = Vec::new();
         for row in rows {
-            let value: String = row.try_get("destination")?;
-            destinations.extend(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_owned),
-            );
+            push_destinations(&mut destinations, &row.try_get::<String, _>("destination")?);
         }
         Ok(destinations)
+    }
+
+    /// Everything the directory holds for `address`, in one query (one round trip to
+    /// the database instead of three): whether its domain is ours, its alias
+    /// destinations and its mailbox.
+    async fn entry(&self, address: &Address) -> Result<Entry, DirectoryError> {
+        let sql = self.sql(
+            "SELECT 'd' AS kind, name AS value, CAST(0 AS BIGINT_TYPE) AS quota \
+             FROM virtual_domains WHERE lower(name) = ? \
+             UNION ALL SELECT 'a', destination, CAST(0 AS BIGINT_TYPE) \
+             FROM virtual_aliases WHERE lower(source) = ? \
+             UNION ALL SELECT 'u', email, CAST(quota AS BIGINT_TYPE) \
+             FROM virtual_users WHERE lower(email) = ?",
+        );
+        let email = address.to_string();
+        let rows = sqlx::query(&sql)
+            .bind(address.domain.clone())
+            .bind(email.clone())
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut entry = Entry::default();
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            let value: String = row.try_get("value")?;
+            match kind.as_str() {
+                "d" => entry.domain_is_local = true,
+                "a" => push_destinations(&mut entry.aliases, &value),
+                _ => {
+                    entry.user = Some(LocalUser {
+                        maildir: self.maildir_path(&value)?,
+                        quota: quota_from_db(row.try_get("quota")?),
+                        email: value,
+                    });
+                }
+            }
+        }
+        Ok(entry)
     }
 
     /// Adapts a query written with `?` placeholders and the `BIGINT_TYPE` marker to the
@@ -411,6 +430,28 @@ impl Directory {
         }
         out
     }
+}
+
+/// What the directory holds for one address.
+#[derive(Debug, Default)]
+struct Entry {
+    /// The address's domain is in `virtual_domains`.
+    domain_is_local: bool,
+    /// The destinations of the alias rows with this source.
+    aliases: Vec<String>,
+    /// The mailbox with this address.
+    user: Option<LocalUser>,
+}
+
+/// Adds the destinations of one alias row, split at commas as Postfix splits table
+/// results.
+fn push_destinations(destinations: &mut Vec<String>, row: &str) {
+    destinations.extend(
+        row.split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+    );
 }
 
 fn parse(email: &str) -> Result<Address, DirectoryError> {

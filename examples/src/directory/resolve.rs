@@ -18,9 +18,9 @@
 //! a user and dropped otherwise. Depth and the total number of addresses looked at are
 //! bounded, so a hostile or broken alias table cannot stall a session.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
-use super::{Address, Directory, DirectoryError, LocalUser};
+use super::{Address, Directory, DirectoryError, Entry, LocalUser};
 
 /// Deepest alias chain followed.
 pub(crate) const MAX_ALIAS_DEPTH: usize = 20;
@@ -52,13 +52,16 @@ struct Pending {
     text: String,
     address: Address,
     path: Vec<Address>,
+    /// What the directory holds for `address`, when already read.
+    entry: Option<Entry>,
 }
 
 #[derive(Default)]
 struct Expansion {
     local: Vec<LocalUser>,
     remote: Vec<String>,
-    domains: HashMap<String, bool>,
+    /// Domains met on the way that are not ours, so not looked up again.
+    remote_domains: HashSet<String>,
 }
 
 impl Expansion {
@@ -87,17 +90,16 @@ impl Directory {
     ) -> Result<Resolution, DirectoryError> {
         let address = Address::parse(recipient)
             .map_err(|reason| DirectoryError::invalid(recipient, reason))?;
-        let mut expansion = Expansion::default();
-        if !self
-            .domain_is_local(&mut expansion, &address.domain)
-            .await?
-        {
+        let entry = self.entry(&address).await?;
+        if !entry.domain_is_local {
             return Ok(Resolution::NotLocalDomain);
         }
+        let mut expansion = Expansion::default();
         let mut stack = vec![Pending {
             text: recipient.trim().to_owned(),
             address,
             path: Vec::new(),
+            entry: Some(entry),
         }];
         let mut looked_at = 0usize;
         while let Some(pending) = stack.pop() {
@@ -132,25 +134,31 @@ impl Directory {
             text,
             address,
             path,
+            entry,
         } = pending;
-        if !self.domain_is_local(expansion, &address.domain).await? {
+        let entry = match entry {
+            Some(entry) => Some(entry),
+            None if expansion.remote_domains.contains(&address.domain) => None,
+            None => Some(self.entry(&address).await?),
+        };
+        let Some(entry) = entry.filter(|e| e.domain_is_local) else {
+            expansion.remote_domains.insert(address.domain);
             expansion.add_remote(text);
             return Ok(Vec::new());
-        }
+        };
         if path.contains(&address) {
             // Met again on its own path: deliver if it is a mailbox, never expand again.
-            if let Some(user) = self.local_user(&address).await? {
+            if let Some(user) = entry.user {
                 expansion.add_local(user);
             } else {
                 tracing::warn!(%address, "alias loop through an address that is no mailbox");
             }
             return Ok(Vec::new());
         }
-        let destinations = self.alias_destinations(&address.to_string()).await?;
-        if !destinations.is_empty() {
-            return Ok(children(&address, &path, destinations));
+        if !entry.aliases.is_empty() {
+            return Ok(children(&address, &path, entry.aliases));
         }
-        if let Some(user) = self.local_user(&address).await? {
+        if let Some(user) = entry.user {
             expansion.add_local(user);
             return Ok(Vec::new());
         }
@@ -161,24 +169,12 @@ impl Directory {
                 text: base.to_string(),
                 address: base,
                 path: child_path,
+                entry: None,
             }]);
         }
         let catch_all = format!("@{}", address.domain);
         let destinations = self.alias_destinations(&catch_all).await?;
         Ok(children(&address, &path, destinations))
-    }
-
-    async fn domain_is_local(
-        &self,
-        expansion: &mut Expansion,
-        domain: &str,
-    ) -> Result<bool, DirectoryError> {
-        if let Some(known) = expansion.domains.get(domain) {
-            return Ok(*known);
-        }
-        let local = self.is_local_domain(domain).await?;
-        expansion.domains.insert(domain.to_owned(), local);
-        Ok(local)
     }
 }
 
@@ -198,6 +194,7 @@ fn children(parent: &Address, path: &[Address], destinations: Vec<String>) -> Ve
                 text,
                 address,
                 path: child_path.clone(),
+                entry: None,
             }),
             Err(e) => {
                 tracing::warn!(alias = %parent, destination = %text, "ignoring alias destination: {e}");
