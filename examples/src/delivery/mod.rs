@@ -294,6 +294,10 @@ impl<R: Resolver> Delivery<R> {
     }
 
     async fn would_exceed(&self, mailbox: &LocalUser, size: u64) -> Result<bool, Refusal> {
+        if mailbox.quota.is_none_or(|quota| quota == 0) {
+            // Unlimited: no need to read the Maildir on the blocking pool.
+            return Ok(false);
+        }
         let mailbox = mailbox.clone();
         let checked = tokio::task::spawn_blocking(move || {
             store::would_exceed(&mailbox, size).map_err(|e| (mailbox.email.clone(), e))
