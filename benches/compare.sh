@@ -3,6 +3,7 @@
 #
 #   benches/compare.sh             # full run (well under 30 minutes on 2 cores)
 #   QUICK=1 benches/compare.sh     # a few minutes: smaller counts, 2 rounds
+#   TESTS="smtp lmtp" benches/compare.sh   # only some tests
 #
 # Installs Debian's postfix, dovecot-imapd, dovecot-pop3d and dovecot-lmtpd if missing
 # (apt-get), builds `postroom` and `postroom-load` (release), and starts throwaway
@@ -34,7 +35,9 @@
 #
 # Environment: QUICK=1, ROUNDS, USERS, SIZE, CONCURRENCY, SMTP_COUNT, LMTP_COUNT,
 # IMAP_COUNT, POP3_COUNT, IDLE_CONNECTIONS, RUN_SECS, SKIP_BUILD=1, SKIP_CRITERION=1,
-# KEEP=1, CARGO_TARGET_DIR, POSTROOM_BIN and LOAD_BIN (other binaries).
+# KEEP=1, CARGO_TARGET_DIR, POSTROOM_BIN and LOAD_BIN (other binaries), and TESTS: the
+# tests to run, of "smtp lmtp imap pop3 idle criterion" (all by default). The IMAP and
+# POP3 tests read the mail that the SMTP and LMTP tests delivered.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +56,7 @@ fi
 USERS=${USERS:-10}
 SIZE=${SIZE:-4096}
 CONCURRENCY=${CONCURRENCY:-8}
+TESTS=${TESTS:-smtp lmtp imap pop3 idle criterion}
 PASSWORD=bench-pw
 DOMAIN=example.test
 NOBODY=65534
@@ -61,6 +65,8 @@ BIN=$TARGET_DIR/release
 POSTROOM=${POSTROOM_BIN:-$BIN/postroom}
 LOAD=${LOAD_BIN:-$BIN/postroom-load}
 
+# Whether test $1 was asked for (TESTS).
+wants() { case " $TESTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 now() { date +%s.%N; }
@@ -345,10 +351,13 @@ PR_VMAIL=$PR/vmail
 DV_VMAIL=$DV/vmail
 for ROUND in $(seq 1 "$ROUNDS"); do
     log "round $ROUND of $ROUNDS"
-    smtp_run smtp-source postroom "$PR_MX" "$PR_VMAIL" smtp-source
-    smtp_run smtp-source peer "$PF_SMTP" "$DV_VMAIL" smtp-source
-    smtp_run smtp-load postroom "$PR_MX" "$PR_VMAIL" postroom-load
-    smtp_run smtp-load peer "$PF_SMTP" "$DV_VMAIL" postroom-load
+    if wants smtp; then
+        smtp_run smtp-source postroom "$PR_MX" "$PR_VMAIL" smtp-source
+        smtp_run smtp-source peer "$PF_SMTP" "$DV_VMAIL" smtp-source
+        smtp_run smtp-load postroom "$PR_MX" "$PR_VMAIL" postroom-load
+        smtp_run smtp-load peer "$PF_SMTP" "$DV_VMAIL" postroom-load
+    fi
+    wants lmtp || continue
     for side in postroom peer; do
         port=$PR_LMTP; [ $side = peer ] && port=$DV_LMTP
         load_run lmtp $side -c "$CONCURRENCY" -n "$LMTP_COUNT" -d "$RUN_SECS" lmtp \
@@ -359,12 +368,14 @@ done
 for ROUND in $(seq 1 "$ROUNDS"); do
     for side in postroom peer; do
         port=$PR_IMAP; [ $side = peer ] && port=$DV_IMAP
+        wants imap || break
         load_run imap $side -c "$CONCURRENCY" -n "$IMAP_COUNT" -d "$RUN_SECS" imap \
             --target "127.0.0.1:$port" --user "u{n}@$DOMAIN" --users "$USERS" \
             --password "$PASSWORD" -s "$SIZE"
     done
     for side in postroom peer; do
         port=$PR_POP3; [ $side = peer ] && port=$DV_POP3
+        wants pop3 || break
         load_run pop3 $side -c "$CONCURRENCY" -n "$POP3_COUNT" -d "$RUN_SECS" pop3 \
             --target "127.0.0.1:$port" --user "u{n}@$DOMAIN" --users "$USERS" \
             --password "$PASSWORD"
@@ -374,6 +385,7 @@ done
 # Idle connections, once per side (the slowest test).
 ROUND=1
 for side in postroom peer; do
+    wants idle || break
     port=$PR_IMAP; pid=$POSTROOM_PID
     [ $side = peer ] && { port=$DV_IMAP; pid=$DOVECOT_PID; }
     out=$WORK/idle-$side.log
@@ -403,7 +415,7 @@ criterion_ratio() {
         [ "$side" = "$ours" ] && record "parse-$bench" postroom-ns "${mid:-0}" || record "parse-$bench" peer-ns "${mid:-0}"
     done
 }
-if [ "${SKIP_CRITERION:-0}" != 1 ]; then
+if [ "${SKIP_CRITERION:-0}" != 1 ] && wants criterion; then
     log "criterion parser benches"
     criterion_ratio smtp smtp_command_parse postroom stalwart
     criterion_ratio imap imap_command_parse postroom imap-codec
@@ -423,6 +435,7 @@ echo
 echo "| Test | Postroom | Peer | Ratio | Target |"
 echo "|---|---|---|---|---|"
 for t in smtp-source smtp-load lmtp imap pop3; do
+    grep -q "^$t	" "$RESULTS" || continue
     a=$(value $t postroom); b=$(value $t peer); r=$(ratio "$a" "$b")
     case $t in
         smtp-source) name="SMTP inbound (smtp-source), vs Postfix -> LMTP -> Dovecot"; unit=msg/s; target="3x: $(verdict "$r" 3)" ;;
@@ -433,11 +446,13 @@ for t in smtp-source smtp-load lmtp imap pop3; do
     esac
     row "$name" "$unit" "$a" "$b" "$r" "$target"
 done
-a=$(value idle-pss postroom); b=$(value idle-pss peer)
-within=$(awk -v a="$a" 'BEGIN { print (a > 0 && a < 64) ? "met" : "not met" }')
-row "Idle IMAP connection (PSS; $IDLE_CONNECTIONS), vs Dovecot" KiB "$a" "$b" "$(ratio "$b" "$a")" "< 64 KiB: $within"
-a=$(value idle-rss postroom); b=$(value idle-rss peer)
-row "Idle IMAP connection (RSS summed), vs Dovecot" KiB "$a" "$b" "$(ratio "$b" "$a")" "-"
+if grep -q "^idle-pss	" "$RESULTS"; then
+    a=$(value idle-pss postroom); b=$(value idle-pss peer)
+    within=$(awk -v a="$a" 'BEGIN { print (a > 0 && a < 64) ? "met" : "not met" }')
+    row "Idle IMAP connection (PSS; $IDLE_CONNECTIONS), vs Dovecot" KiB "$a" "$b" "$(ratio "$b" "$a")" "< 64 KiB: $within"
+    a=$(value idle-rss postroom); b=$(value idle-rss peer)
+    row "Idle IMAP connection (RSS summed), vs Dovecot" KiB "$a" "$b" "$(ratio "$b" "$a")" "-"
+fi
 for t in parse-smtp parse-imap; do
     grep -q "^$t	" "$RESULTS" || continue
     a=$(value $t postroom-ns); b=$(value $t peer-ns)
