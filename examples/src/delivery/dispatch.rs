@@ -155,7 +155,7 @@ impl Transaction {
         }
     }
 
-    /// The body starts: opens the spool file.
+    /// The body starts: opens the spool (memory first, a file for a large body).
     pub(crate) async fn start_body<R: Resolver>(&mut self, delivery: &Delivery<R>) {
         match delivery.spool().await {
             Ok(spool) => self.spool = Some(spool),

@@ -80,6 +80,28 @@ pub(crate) fn would_exceed(target: &Target, size: u64) -> Result<bool, Error> {
     Ok(used.saturating_add(size.max(1)) > limit)
 }
 
+/// A stored copy, and the folder it went to.
+pub(crate) type StoredCopy = (maildir::Stored, String);
+
+/// Delivers each of `copies` in order, up to the first that fails.
+pub(crate) fn deliver_all(
+    target: &Target,
+    copies: &[FolderCopy],
+    prefix: &[u8],
+    body: &Spooled,
+) -> Vec<Result<StoredCopy, Error>> {
+    let mut stored = Vec::with_capacity(copies.len());
+    for copy in copies {
+        let result = deliver(target, copy, prefix, body);
+        let failed = result.is_err();
+        stored.push(result);
+        if failed {
+            break;
+        }
+    }
+    stored
+}
+
 /// Delivers `prefix` + the spooled body as `copy` says (folder, flags, keywords),
 /// fsynced before it returns; the folder it went to. A folder that does not exist is
 /// created when `copy.create` is set; otherwise (it was deleted since the filter looked)
@@ -87,9 +109,9 @@ pub(crate) fn would_exceed(target: &Target, size: u64) -> Result<bool, Error> {
 pub(crate) fn deliver(
     target: &Target,
     copy: &FolderCopy,
-    prefix: Vec<u8>,
+    prefix: &[u8],
     body: &Spooled,
-) -> Result<(maildir::Stored, String), Error> {
+) -> Result<StoredCopy, Error> {
     let store = open(target)?;
     let mailbox = if is_inbox(&copy.folder) {
         None
@@ -118,7 +140,8 @@ pub(crate) fn deliver(
     };
     // The UID comes at the next sync: nobody needs it now, and numbering it here
     // would serialise concurrent deliveries on the folder's uidlist lock and fsync.
-    let delivered = mailbox.deliver_unnumbered(body.reader(prefix), &copy.delivery_options())?;
+    let delivered =
+        mailbox.deliver_unnumbered(body.reader(prefix.to_vec()), &copy.delivery_options())?;
     // IMAP sessions watching this folder (IDLE) report the new message at once.
     crate::imap::mailbox::notify_changed(mailbox.path());
     Ok((delivered, folder))
@@ -153,7 +176,7 @@ mod tests {
         let d = deliver(
             &t,
             &FolderCopy::new("INBOX", true),
-            b"X-Trace: 1\r\n".to_vec(),
+            b"X-Trace: 1\r\n",
             &body,
         )
         .unwrap();
@@ -175,7 +198,7 @@ mod tests {
             .unwrap();
         assert_eq!(text, "X-Trace: 1\r\nSubject: hi\r\n\r\nHello\r\n");
         // A second delivery reuses the Maildir; the next sync numbers it.
-        let second = deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
+        let second = deliver(&t, &FolderCopy::new("INBOX", true), b"", &body).unwrap();
         let view = store.inbox().unwrap().sync().unwrap();
         let numbered: Vec<(u32, &str)> = view
             .messages
@@ -198,18 +221,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = target(dir.path(), None);
         let body = spooled(dir.path(), b"Subject: hi\r\n\r\nHello\r\n").await;
-        deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("INBOX", true), b"", &body).unwrap();
         let store = UserStore::open(&t.maildir, None).unwrap();
         let inbox = Selected::open(&store, "INBOX", true).unwrap();
         let junk = Selected::open(&store, "Junk", true).unwrap();
         let (inbox_rx, mut junk_rx) = (inbox.watch(), junk.watch());
 
-        deliver(&t, &FolderCopy::new("Junk", true), Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("Junk", true), b"", &body).unwrap();
         assert!(junk_rx.has_changed().unwrap());
         assert!(!inbox_rx.has_changed().unwrap());
         junk_rx.mark_unchanged();
 
-        deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("INBOX", true), b"", &body).unwrap();
         assert!(inbox_rx.has_changed().unwrap());
         assert!(!junk_rx.has_changed().unwrap());
     }
@@ -219,7 +242,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = target(dir.path(), None);
         let body = spooled(dir.path(), b"x\r\n").await;
-        deliver(&t, &FolderCopy::new("Lists.rust", true), Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("Lists.rust", true), b"", &body).unwrap();
         let store = Maildir::open(&t.maildir).unwrap();
         assert_eq!(
             store
@@ -240,12 +263,12 @@ mod tests {
         let body = spooled(dir.path(), b"x\r\n").await;
         let mut copy = FolderCopy::new("Lists", false);
         // Without `create`, a folder that is not there means INBOX.
-        let (_, folder) = deliver(&t, &copy, Vec::new(), &body).unwrap();
+        let (_, folder) = deliver(&t, &copy, b"", &body).unwrap();
         assert_eq!(folder, "INBOX");
         copy.create = true;
         copy.flags.insert(maildir::Flag::Seen);
         copy.keywords.push("$Label1".to_owned());
-        let (delivered, folder) = deliver(&t, &copy, Vec::new(), &body).unwrap();
+        let (delivered, folder) = deliver(&t, &copy, b"", &body).unwrap();
         assert_eq!(folder, "Lists");
         let store = Maildir::open(&t.maildir).unwrap();
         let view = store.folder("Lists").unwrap().sync().unwrap();
@@ -265,14 +288,14 @@ mod tests {
         assert!(!would_exceed(&t, 60).unwrap());
         assert!(would_exceed(&t, 101).unwrap());
         let body = spooled(dir.path(), &[b'a'; 60]).await;
-        deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
+        deliver(&t, &FolderCopy::new("INBOX", true), b"", &body).unwrap();
         assert!(would_exceed(&t, 60).unwrap());
         assert!(!would_exceed(&t, 30).unwrap());
-        let error = deliver(&t, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap_err();
+        let error = deliver(&t, &FolderCopy::new("INBOX", true), b"", &body).unwrap_err();
         assert!(matches!(error, Error::QuotaExceeded { .. }), "{error}");
         // Raising the quota in the directory lifts the limit.
         let raised = target(dir.path(), Some(1000));
         assert!(!would_exceed(&raised, 60).unwrap());
-        deliver(&raised, &FolderCopy::new("INBOX", true), Vec::new(), &body).unwrap();
+        deliver(&raised, &FolderCopy::new("INBOX", true), b"", &body).unwrap();
     }
 }

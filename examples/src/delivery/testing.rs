@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::dispatch::Dispatcher;
-use super::{BoxFuture, Delivery, Envelope, Filter, InboxOnly, Resolver, Spooled};
+use super::{Delivery, Envelope, Filter, InboxOnly, Resolver, Spooled};
 use crate::directory::{DirectoryError, LocalUser, Resolution};
 use crate::filter::SieveDecision;
 use crate::queue::{Queue, QueueConfig};
@@ -67,19 +67,18 @@ impl Fixed {
 }
 
 impl Filter for Fixed {
-    fn decide<'a>(
-        &'a self,
-        _envelope: &'a Envelope,
-        recipient: &'a str,
-        mailbox: &'a LocalUser,
-        _body: &'a Spooled,
-    ) -> BoxFuture<'a, SieveDecision> {
+    fn decide(
+        &self,
+        _envelope: &Envelope,
+        recipient: &str,
+        mailbox: &LocalUser,
+        _body: &Spooled,
+    ) -> SieveDecision {
         self.asked
             .lock()
             .unwrap()
             .push(format!("{recipient} {}", mailbox.email));
-        let decision = self.decision.clone();
-        Box::pin(async move { decision })
+        self.decision.clone()
     }
 }
 

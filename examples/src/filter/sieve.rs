@@ -48,9 +48,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ::sieve::{Action, Environment, Extension, MessageContext, Outcome, Script};
 use serde::Deserialize;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
-use crate::delivery::{BoxFuture, Envelope, Filter, Spooled, rfc5322_date};
+use crate::delivery::{Envelope, Filter, Spooled, rfc5322_date};
 use crate::directory::LocalUser;
 use crate::filter::message::{MAX_HEADER_SECTION, split_header_section};
 use crate::logging::sanitize;
@@ -289,45 +289,6 @@ impl SieveFilter {
         })
     }
 
-    /// Decides what happens to a message for `mailbox`, delivered because of the
-    /// envelope recipient `recipient` (the address the script's `envelope :to` and
-    /// vacation see; pass the mailbox's address if there is no other). Never fails:
-    /// any problem gives INBOX, logged.
-    pub(crate) async fn decide(
-        &self,
-        envelope: &Envelope,
-        recipient: &str,
-        mailbox: &LocalUser,
-        body: &Spooled,
-    ) -> SieveDecision {
-        if !self.inner.config.enabled {
-            return SieveDecision::inbox();
-        }
-        let this = self.clone();
-        let (session, sender) = (
-            envelope.id.clone(),
-            envelope.sender.clone().unwrap_or_default(),
-        );
-        let (recipient, mailbox, body) = (recipient.to_owned(), mailbox.clone(), body.clone());
-        let decided = tokio::task::spawn_blocking(move || {
-            this.decide_blocking(&Request {
-                session: &session,
-                sender: &sender,
-                recipient: &recipient,
-                mailbox: &mailbox,
-                body: &body,
-            })
-        })
-        .await;
-        decided.unwrap_or_else(|e| {
-            error!(
-                "sieve: session={} the filter task failed: {e}; keeping in INBOX",
-                envelope.id
-            );
-            SieveDecision::inbox()
-        })
-    }
-
     fn decide_blocking(&self, delivery: &Request<'_>) -> SieveDecision {
         let user = &delivery.mailbox.email;
         let Some(home) = delivery.mailbox.maildir.parent() else {
@@ -520,14 +481,27 @@ impl SieveFilter {
 }
 
 impl Filter for SieveFilter {
-    fn decide<'a>(
-        &'a self,
-        envelope: &'a Envelope,
-        recipient: &'a str,
-        mailbox: &'a LocalUser,
-        body: &'a Spooled,
-    ) -> BoxFuture<'a, SieveDecision> {
-        Box::pin(Self::decide(self, envelope, recipient, mailbox, body))
+    /// Decides what happens to a message for `mailbox`, delivered because of the
+    /// envelope recipient `recipient` (the address the script's `envelope :to` and
+    /// vacation see; pass the mailbox's address if there is no other). Never fails:
+    /// any problem gives INBOX, logged. Blocks (scripts, vacation state).
+    fn decide(
+        &self,
+        envelope: &Envelope,
+        recipient: &str,
+        mailbox: &LocalUser,
+        body: &Spooled,
+    ) -> SieveDecision {
+        if !self.inner.config.enabled {
+            return SieveDecision::inbox();
+        }
+        self.decide_blocking(&Request {
+            session: &envelope.id,
+            sender: envelope.sender.as_deref().unwrap_or_default(),
+            recipient,
+            mailbox,
+            body,
+        })
     }
 }
 
@@ -618,12 +592,17 @@ fn read_message(body: &Spooled, whole: bool) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// Logs what the scripts decided; the plain keep in INBOX only at debug level, since
+/// the delivery's own line says as much.
 fn log_decision(delivery: &Request<'_>, decision: &SieveDecision) {
+    let (session, user) = (delivery.session, &delivery.mailbox.email);
+    if *decision == SieveDecision::inbox() {
+        debug!("sieve: session={session} to=<{user}> kept in INBOX");
+        return;
+    }
     let folders: Vec<&str> = decision.stores.iter().map(|c| c.folder.as_str()).collect();
     info!(
-        "sieve: session={} to=<{}> folders={folders:?} redirects={} vacation={}",
-        delivery.session,
-        delivery.mailbox.email,
+        "sieve: session={session} to=<{user}> folders={folders:?} redirects={} vacation={}",
         decision.redirects.len(),
         decision.vacation.is_some()
     );

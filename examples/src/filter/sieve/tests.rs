@@ -64,7 +64,7 @@ async fn decide_from(
     let body = spool(dir.path(), text.as_bytes()).await;
     let mut envelope = envelope(&["pat@dest.test"]);
     envelope.sender = Some(sender.to_owned());
-    filter.decide(&envelope, "pat@dest.test", user, &body).await
+    Filter::decide(filter, &envelope, "pat@dest.test", user, &body)
 }
 
 /// Like [`decide`], on this thread (so that [`Logs`] sees the log lines).
