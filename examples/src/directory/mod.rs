@@ -205,6 +205,10 @@ impl Directory {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            // A pooled SQLite connection is an open file in this process: pinging it
+            // before each query only adds a round trip to its worker thread. A server
+            // connection may have been dropped by the server, so it is checked.
+            .test_before_acquire(backend != Backend::Sqlite)
             .connect(url)
             .await
             .map_err(|source| DirectoryError::Connect {
