@@ -5,7 +5,8 @@
 #   QUICK=1 benches/compare.sh     # a few minutes: smaller counts, 2 rounds
 #   TESTS="smtp lmtp" benches/compare.sh   # only some tests
 #
-# Installs Debian's postfix, dovecot-imapd, dovecot-pop3d and dovecot-lmtpd if missing
+# Installs Debian's postfix, dovecot-imapd, dovecot-pop3d, dovecot-lmtpd and dovecot-sieve
+# if missing
 # (apt-get), builds `postroom` and `postroom-load` (release), and starts throwaway
 # instances in a temporary directory, listening on 127.0.0.1 only, on free ports:
 #   - Postroom (`postroom serve`, a generated configuration, SQLite directory);
@@ -16,7 +17,10 @@
 # users (u1..uN@example.test, the same {SSHA512} password hash), the same message size,
 # and durable delivery: Postroom fsyncs every delivery (message file and directory; the
 # UID comes at the next sync); Postfix fsyncs its queue files; Dovecot runs with mail_fsync =
-# optimized (its default: message files are fsynced before the LMTP reply).
+# optimized (its default: message files are fsynced before the LMTP reply). Both filter
+# every delivery with Sieve as ISPmail does: Postroom with its default before-script
+# (X-Spam: Yes goes to Junk) and users' scripts, Dovecot with Pigeonhole, the same rule
+# as sieve_before and a per-user script location.
 #
 # Then, alternating A (Postroom) and B (the peer) for ROUNDS rounds:
 #   1. SMTP inbound into Maildir: smtp-source and postroom-load against Postroom's MX,
@@ -102,7 +106,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR
 
 # ---------------------------------------------------------------- packages and builds
 missing=()
-for p in postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd; do
+for p in postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -180,6 +184,11 @@ DV_LMTP=$(free_port); DV_IMAP=$(free_port); DV_POP3=$(free_port)
 for i in $(seq 1 "$USERS"); do
     echo "u$i@$DOMAIN:$HASH:$NOBODY:$NOBODY::$DV/vmail/$DOMAIN/u$i::" >> "$DV/passwd"
 done
+# The ISPmail rule, as Postroom's built-in before-script; compiled ahead, since the
+# delivering user may not write beside it.
+printf 'require ["fileinto"];\nif header :contains "X-Spam" "Yes" {\n    fileinto "Junk";\n}\n' \
+    > "$DV/spam-to-junk.sieve"
+sievec "$DV/spam-to-junk.sieve" || die "sievec failed"
 cat > "$DV/dovecot.conf" <<EOF
 protocols = imap pop3 lmtp
 listen = 127.0.0.1
@@ -221,6 +230,13 @@ service pop3-login {
     address = 127.0.0.1
     port = $DV_POP3
   }
+}
+protocol lmtp {
+  mail_plugins = \$mail_plugins sieve
+}
+plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+  sieve_before = $DV/spam-to-junk.sieve
 }
 service lmtp {
   inet_listener lmtp {
