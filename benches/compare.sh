@@ -20,7 +20,7 @@
 # optimized (its default: message files are fsynced before the LMTP reply). Both filter
 # every delivery with Sieve as ISPmail does: Postroom with its default before-script
 # (X-Spam: Yes goes to Junk) and users' scripts, Dovecot with Pigeonhole, the same rule
-# as sieve_before and a per-user script location.
+# as sieve_before and a per-user script location. SIEVE=0 turns Sieve off on both sides.
 #
 # Then, alternating A (Postroom) and B (the peer) for ROUNDS rounds:
 #   1. SMTP inbound into Maildir: smtp-source and postroom-load against Postroom's MX,
@@ -39,9 +39,9 @@
 #
 # Environment: QUICK=1, ROUNDS, USERS, SIZE, CONCURRENCY, SMTP_COUNT, LMTP_COUNT,
 # IMAP_COUNT, POP3_COUNT, IDLE_CONNECTIONS, RUN_SECS, SKIP_BUILD=1, SKIP_CRITERION=1,
-# KEEP=1, CARGO_TARGET_DIR, POSTROOM_BIN and LOAD_BIN (other binaries), and TESTS: the
-# tests to run, of "smtp lmtp imap pop3 idle criterion" (all by default). The IMAP and
-# POP3 tests read the mail that the SMTP and LMTP tests delivered.
+# KEEP=1, CARGO_TARGET_DIR, POSTROOM_BIN and LOAD_BIN (other binaries), SIEVE=0, and
+# TESTS: the tests to run, of "smtp lmtp imap pop3 idle criterion" (all by default).
+# The IMAP and POP3 tests read the mail that the SMTP and LMTP tests delivered.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +61,7 @@ USERS=${USERS:-10}
 SIZE=${SIZE:-4096}
 CONCURRENCY=${CONCURRENCY:-8}
 TESTS=${TESTS:-smtp lmtp imap pop3 idle criterion}
+SIEVE=${SIEVE:-1}
 PASSWORD=bench-pw
 DOMAIN=example.test
 NOBODY=65534
@@ -165,6 +166,8 @@ default_scheme = "SSHA512"
 upgrade_hashes = false
 [outbound]
 nameservers = ["127.0.0.1:1"]
+[sieve]
+enabled = $([ "$SIEVE" = 1 ] && echo true || echo false)
 EOF
 pr() { "$POSTROOM" --config "$PR/postroom.toml" "$@"; }
 pr init >/dev/null
@@ -189,6 +192,16 @@ done
 printf 'require ["fileinto"];\nif header :contains "X-Spam" "Yes" {\n    fileinto "Junk";\n}\n' \
     > "$DV/spam-to-junk.sieve"
 sievec "$DV/spam-to-junk.sieve" || die "sievec failed"
+DV_SIEVE=
+if [ "$SIEVE" = 1 ]; then
+    DV_SIEVE="protocol lmtp {
+  mail_plugins = \$mail_plugins sieve
+}
+plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+  sieve_before = $DV/spam-to-junk.sieve
+}"
+fi
 cat > "$DV/dovecot.conf" <<EOF
 protocols = imap pop3 lmtp
 listen = 127.0.0.1
@@ -231,13 +244,7 @@ service pop3-login {
     port = $DV_POP3
   }
 }
-protocol lmtp {
-  mail_plugins = \$mail_plugins sieve
-}
-plugin {
-  sieve = file:~/sieve;active=~/.dovecot.sieve
-  sieve_before = $DV/spam-to-junk.sieve
-}
+$DV_SIEVE
 service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
