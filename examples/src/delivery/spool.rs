@@ -143,7 +143,7 @@ impl SpoolWriter {
     /// Appends body bytes.
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         if let Sink::Memory(buf, held) = &mut self.sink {
-            if fits_in_memory(buf, held, bytes.len()) {
+            if fits_in_memory(buf.len(), held, bytes.len()) {
                 buf.extend_from_slice(bytes);
             } else {
                 self.spill().await?;
@@ -197,12 +197,13 @@ impl SpoolWriter {
     }
 }
 
-/// Whether `more` bytes can join the in-memory `buf`, taking budget for them if so.
+/// Whether `more` bytes can join the `buffered` ones in memory, taking budget for them
+/// if so.
 /// The budget is taken in steps of at least 16 KiB, so a body arriving in small
 /// chunks touches the shared counter a few times, not once per chunk.
-fn fits_in_memory(buf: &mut Vec<u8>, held: &mut Held, more: usize) -> bool {
+fn fits_in_memory(buffered: usize, held: &mut Held, more: usize) -> bool {
     const STEP: usize = 16 * 1024;
-    let wanted = buf.len() + more;
+    let wanted = buffered + more;
     if wanted > IN_MEMORY_MAX {
         return false;
     }
