@@ -7,7 +7,7 @@
 use auth::StoredPassword;
 use sqlx::Row;
 
-use super::{Directory, DirectoryError, address, parse, quota_from_db};
+use super::{DOMAIN_ID_SQL, Directory, DirectoryError, address, parse, quota_from_db};
 
 /// A row of `postroom user list`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,7 +129,7 @@ impl Directory {
                 let sql = self.sql(
                     "SELECT u.email, u.password, CAST(u.quota AS BIGINT_TYPE) AS quota \
                      FROM virtual_users u JOIN virtual_domains d ON u.domain_id = d.id \
-                     WHERE lower(d.name) = ? ORDER BY u.email",
+                     WHERE CI(d.name) = ? ORDER BY u.email",
                 );
                 sqlx::query(&sql).bind(domain).fetch_all(&self.pool).await?
             }
@@ -157,7 +157,7 @@ impl Directory {
     /// Removes a user row (the Maildir stays on disk).
     pub(crate) async fn remove_user(&self, email: &str) -> Result<(), DirectoryError> {
         let address = parse(email)?;
-        let sql = self.sql("DELETE FROM virtual_users WHERE lower(email) = ?");
+        let sql = self.sql("DELETE FROM virtual_users WHERE CI(email) = ?");
         let done = sqlx::query(&sql)
             .bind(address.to_string())
             .execute(&self.pool)
@@ -223,8 +223,8 @@ impl Directory {
     ) -> Result<(), DirectoryError> {
         let (source, _domain) = alias_source(source)?;
         let destination = alias_destination(destination)?;
-        let sql = self
-            .sql("DELETE FROM virtual_aliases WHERE lower(source) = ? AND lower(destination) = ?");
+        let sql =
+            self.sql("DELETE FROM virtual_aliases WHERE CI(source) = ? AND CI(destination) = ?");
         let done = sqlx::query(&sql)
             .bind(source.clone())
             .bind(destination.clone())
@@ -240,7 +240,7 @@ impl Directory {
     }
 
     async fn domain_id(&self, domain: &str) -> Result<Option<i64>, DirectoryError> {
-        let sql = self.sql("SELECT id FROM virtual_domains WHERE lower(name) = ?");
+        let sql = self.sql(DOMAIN_ID_SQL);
         let row = sqlx::query(&sql)
             .bind(domain.to_owned())
             .fetch_optional(&self.pool)
@@ -260,9 +260,8 @@ impl Directory {
     }
 
     async fn alias_exists(&self, source: &str, destination: &str) -> Result<bool, DirectoryError> {
-        let sql = self.sql(
-            "SELECT id FROM virtual_aliases WHERE lower(source) = ? AND lower(destination) = ?",
-        );
+        let sql =
+            self.sql("SELECT id FROM virtual_aliases WHERE CI(source) = ? AND CI(destination) = ?");
         let row = sqlx::query(&sql)
             .bind(source.to_owned())
             .bind(destination.to_owned())

@@ -3,9 +3,21 @@
 //! `virtual_domains(id, name)`, `virtual_users(id, domain_id, email, password, quota)`
 //! and `virtual_aliases(id, domain_id, source, destination)` in SQLite (the embedded
 //! default), MariaDB/MySQL or PostgreSQL, chosen by the URL. An existing ISPmail database
-//! works unchanged. Comparisons are case-insensitive (`lower(column) = lower-cased key`),
-//! as Postfix and Dovecot look keys up; queries are plain SQL strings bound at run time,
-//! so no database is needed to compile.
+//! works unchanged. Queries are plain SQL strings bound at run time, so no database is
+//! needed to compile.
+//!
+//! Keys are compared ignoring case, as Postfix and Dovecot look them up, and every key
+//! lookup is served by an index (see [`adapt`] for the `CI(column)` marker):
+//! - SQLite and PostgreSQL compare `lower(column)` with the lower-cased key; the schema
+//!   has indexes on `lower(email)`, `lower(name)` and `lower(source)` for exactly that
+//!   expression, added to an existing database by `postroom init`.
+//! - MySQL/MariaDB compare `column = key` and use the plain indexes of the ISPmail
+//!   schema. This relies on the column's collation ignoring case, as the defaults do
+//!   (`utf8mb4_general_ci` and `utf8_general_ci` on MariaDB, `utf8mb4_0900_ai_ci` on
+//!   MySQL 8). Those also ignore accents, so Postroom matches exactly the rows that the
+//!   ISPmail guide's Postfix and Dovecot queries (`WHERE email='%s'`) match. A column
+//!   with a binary or `_cs` collation makes lookups case-sensitive: keep keys in lower
+//!   case there (the admin commands write them so).
 //!
 //! Recipient resolution ([`Directory::resolve_recipient`]) follows Postfix's virtual alias
 //! rules; see [`resolve`].
@@ -282,7 +294,7 @@ impl Directory {
         let Ok(domain) = address::normalize_domain(domain) else {
             return Ok(false);
         };
-        let sql = self.sql("SELECT id FROM virtual_domains WHERE lower(name) = ?");
+        let sql = self.sql(DOMAIN_ID_SQL);
         let row = sqlx::query(&sql)
             .bind(domain)
             .fetch_optional(&self.pool)
@@ -319,7 +331,7 @@ impl Directory {
         password: &StoredPassword,
     ) -> Result<(), DirectoryError> {
         let address = parse(email)?;
-        let sql = self.sql("UPDATE virtual_users SET password = ? WHERE lower(email) = ?");
+        let sql = self.sql("UPDATE virtual_users SET password = ? WHERE CI(email) = ?");
         let done = sqlx::query(&sql)
             .bind(password.as_str().to_owned())
             .bind(address.to_string())
@@ -345,10 +357,7 @@ impl Directory {
     }
 
     async fn user_row(&self, address: &Address) -> Result<Option<AnyRow>, DirectoryError> {
-        let sql = self.sql(
-            "SELECT email, password, CAST(quota AS BIGINT_TYPE) AS quota \
-             FROM virtual_users WHERE lower(email) = ?",
-        );
+        let sql = self.sql(USER_ROW_SQL);
         Ok(sqlx::query(&sql)
             .bind(address.to_string())
             .fetch_optional(&self.pool)
@@ -358,7 +367,7 @@ impl Directory {
     /// The destinations of the alias rows whose source is `source` (an address or
     /// `@domain`), split at commas as Postfix splits table results.
     async fn alias_destinations(&self, source: &str) -> Result<Vec<String>, DirectoryError> {
-        let sql = self.sql("SELECT destination FROM virtual_aliases WHERE lower(source) = ?");
+        let sql = self.sql(ALIAS_DESTINATIONS_SQL);
         let rows = sqlx::query(&sql)
             .bind(source.to_owned())
             .fetch_all(&self.pool)
@@ -374,14 +383,7 @@ impl Directory {
     /// the database instead of three): whether its domain is ours, its alias
     /// destinations and its mailbox.
     async fn entry(&self, address: &Address) -> Result<Entry, DirectoryError> {
-        let sql = self.sql(
-            "SELECT 'd' AS kind, name AS value, CAST(0 AS BIGINT_TYPE) AS quota \
-             FROM virtual_domains WHERE lower(name) = ? \
-             UNION ALL SELECT 'a', destination, CAST(0 AS BIGINT_TYPE) \
-             FROM virtual_aliases WHERE lower(source) = ? \
-             UNION ALL SELECT 'u', email, CAST(quota AS BIGINT_TYPE) \
-             FROM virtual_users WHERE lower(email) = ?",
-        );
+        let sql = self.sql(ENTRY_SQL);
         let email = address.to_string();
         let rows = sqlx::query(&sql)
             .bind(address.domain.clone())
@@ -408,32 +410,88 @@ impl Directory {
         Ok(entry)
     }
 
-    /// Adapts a query written with `?` placeholders and the `BIGINT_TYPE` marker to the
-    /// backend's dialect.
+    /// Adapts a query written in the dialect-neutral form to the backend; see [`adapt`].
     fn sql(&self, query: &str) -> String {
-        let query = query.replace(
-            "BIGINT_TYPE",
-            match self.backend {
-                Backend::MySql => "SIGNED",
-                Backend::Sqlite | Backend::Postgres => "BIGINT",
-            },
-        );
-        if self.backend != Backend::Postgres {
-            return query;
+        adapt(query, self.backend)
+    }
+}
+
+/// The id of a domain, by name.
+const DOMAIN_ID_SQL: &str = "SELECT id FROM virtual_domains WHERE CI(name) = ?";
+
+/// A user's login data, by address.
+const USER_ROW_SQL: &str = "SELECT email, password, CAST(quota AS BIGINT_TYPE) AS quota \
+     FROM virtual_users WHERE CI(email) = ?";
+
+/// The alias rows of one source.
+const ALIAS_DESTINATIONS_SQL: &str = "SELECT destination FROM virtual_aliases WHERE CI(source) = ?";
+
+/// [`Directory::entry`]: the domain, alias and user rows of one address; binds the
+/// domain, then the address twice.
+const ENTRY_SQL: &str = "SELECT 'd' AS kind, name AS value, CAST(0 AS BIGINT_TYPE) AS quota \
+     FROM virtual_domains WHERE CI(name) = ? \
+     UNION ALL SELECT 'a', destination, CAST(0 AS BIGINT_TYPE) \
+     FROM virtual_aliases WHERE CI(source) = ? \
+     UNION ALL SELECT 'u', email, CAST(quota AS BIGINT_TYPE) \
+     FROM virtual_users WHERE CI(email) = ?";
+
+/// Adapts a query to `backend`'s dialect. Queries are written with
+/// - `?` placeholders, numbered `$1`, `$2`, ... for PostgreSQL;
+/// - `BIGINT_TYPE`, the 64-bit integer type of `CAST` (`SIGNED` on MySQL);
+/// - `CI(column)`, the column as compared with an already lower-cased key: `lower(column)`
+///   on SQLite and PostgreSQL, which the schema's expression indexes serve, and the bare
+///   column on MySQL, whose case-insensitive collations and plain indexes do the same
+///   (see the module docs).
+fn adapt(query: &str, backend: Backend) -> String {
+    let query = query.replace(
+        "BIGINT_TYPE",
+        match backend {
+            Backend::MySql => "SIGNED",
+            Backend::Sqlite | Backend::Postgres => "BIGINT",
+        },
+    );
+    let query = case_insensitive_columns(&query, backend);
+    if backend != Backend::Postgres {
+        return query;
+    }
+    let mut out = String::with_capacity(query.len() + 8);
+    let mut n = 0;
+    for c in query.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
         }
-        let mut out = String::with_capacity(query.len() + 8);
-        let mut n = 0;
-        for c in query.chars() {
-            if c == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(c);
+    }
+    out
+}
+
+/// Rewrites every `CI(column)` marker of `query` for `backend`.
+fn case_insensitive_columns(query: &str, backend: Backend) -> String {
+    const MARKER: &str = "CI(";
+    let mut out = String::with_capacity(query.len() + 16);
+    let mut rest = query;
+    while let Some(start) = rest.find(MARKER) {
+        let after = &rest[start + MARKER.len()..];
+        let Some(end) = after.find(')') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let column = &after[..end];
+        match backend {
+            Backend::MySql => out.push_str(column),
+            Backend::Sqlite | Backend::Postgres => {
+                out.push_str("lower(");
+                out.push_str(column);
+                out.push(')');
             }
         }
-        out
+        rest = &after[end + 1..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// What the directory holds for one address.

@@ -1,9 +1,28 @@
 //! The ISPmail schema, per database: same tables, columns and foreign keys everywhere.
 //!
-//! The MariaDB statements are the ones the ISPmail guide gives, so a database made by
-//! either works with both Postfix/Dovecot and Postroom.
+//! The MariaDB statements are the ones the ISPmail guide gives (plus an index on
+//! `virtual_aliases.source` in a new table), so a database made by either works with both
+//! Postfix/Dovecot and Postroom.
+//!
+//! Lookups compare keys ignoring case (see the module docs of `directory`). On SQLite and
+//! PostgreSQL they compare `lower(column)`, which a plain index cannot serve, so both get
+//! indexes on those expressions; being `IF NOT EXISTS`, they are added to an existing
+//! database the next time the schema statements run (`postroom init`). MariaDB/MySQL
+//! compare the bare column under its case-insensitive collation and use the plain
+//! indexes. An ISPmail guide database has none on `virtual_aliases.source`; one can be
+//! added by hand with `CREATE INDEX virtual_aliases_source ON virtual_aliases (source)`
+//! (MySQL has no `CREATE INDEX IF NOT EXISTS`, so Postroom does not alter existing tables).
 
 use super::Backend;
+
+/// The expression indexes of the case-insensitive lookups on SQLite and PostgreSQL (same
+/// syntax on both). Not UNIQUE: an existing database may hold keys differing only in case.
+const LOWER_EMAIL_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS virtual_users_lower_email ON virtual_users (lower(email))";
+const LOWER_NAME_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS virtual_domains_lower_name ON virtual_domains (lower(name))";
+const LOWER_SOURCE_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS virtual_aliases_lower_source ON virtual_aliases (lower(source))";
 
 const SQLITE: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS virtual_domains (
@@ -24,6 +43,9 @@ const SQLITE: &[&str] = &[
         destination VARCHAR(100) NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS virtual_aliases_source ON virtual_aliases(source)",
+    LOWER_EMAIL_INDEX,
+    LOWER_NAME_INDEX,
+    LOWER_SOURCE_INDEX,
 ];
 
 const MYSQL: &[&str] = &[
@@ -49,6 +71,7 @@ const MYSQL: &[&str] = &[
         `source` varchar(100) NOT NULL,
         `destination` varchar(100) NOT NULL,
         PRIMARY KEY (`id`),
+        KEY `source` (`source`),
         FOREIGN KEY (domain_id) REFERENCES virtual_domains(id) ON DELETE CASCADE
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
 ];
@@ -72,6 +95,9 @@ const POSTGRES: &[&str] = &[
         destination VARCHAR(100) NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS virtual_aliases_source ON virtual_aliases(source)",
+    LOWER_EMAIL_INDEX,
+    LOWER_NAME_INDEX,
+    LOWER_SOURCE_INDEX,
 ];
 
 /// The `CREATE ... IF NOT EXISTS` statements for `backend`, to run one by one.
