@@ -144,6 +144,9 @@ impl SpoolWriter {
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         if let Sink::Memory(buf, held) = &mut self.sink {
             if fits_in_memory(buf.len(), held, bytes.len()) {
+                // The buffer grows only as far as the budget taken, so the budget
+                // counts the memory really held.
+                buf.reserve_exact(held.bytes - buf.len());
                 buf.extend_from_slice(bytes);
             } else {
                 self.spill().await?;
@@ -198,9 +201,9 @@ impl SpoolWriter {
 }
 
 /// Whether `more` bytes can join the `buffered` ones in memory, taking budget for them
-/// if so.
-/// The budget is taken in steps of at least 16 KiB, so a body arriving in small
-/// chunks touches the shared counter a few times, not once per chunk.
+/// if so. The budget is taken in steps of at least 16 KiB, doubling what is held, so a
+/// body arriving in small chunks touches the shared counter (and grows its buffer) a few
+/// times, not once per chunk.
 fn fits_in_memory(buffered: usize, held: &mut Held, more: usize) -> bool {
     const STEP: usize = 16 * 1024;
     let wanted = buffered + more;
@@ -212,6 +215,7 @@ fn fits_in_memory(buffered: usize, held: &mut Held, more: usize) -> bool {
     }
     let step = (wanted - held.bytes)
         .max(STEP)
+        .max(held.bytes)
         .min(IN_MEMORY_MAX - held.bytes);
     held.take(step) || held.take(wanted - held.bytes)
 }
@@ -309,6 +313,13 @@ mod tests {
         let spooled = w.finish().await.unwrap();
         assert_eq!(spooled.len(), 100_014);
         assert!(budget.used() >= 100_014);
+        let Body::Memory(memory) = &spooled.body else {
+            panic!("a small body went to a file");
+        };
+        assert!(
+            memory.bytes.capacity() <= budget.used(),
+            "memory beyond the budget"
+        );
         for _ in 0..2 {
             let out = read_all(&spooled, b"H: 1\r\n");
             assert_eq!(out.len(), 100_020);
