@@ -92,16 +92,23 @@ async fn user_resolves_to_its_maildir_ignoring_case() {
     assert_eq!(local[0].quota, None);
 }
 
+/// The domain `Mixed.Test` and its user `Bob@Mixed.Test` with `quota`, written in mixed
+/// case as other tools may write them.
+async fn mixed_case_bob(f: &Fixture, quota: u32) {
+    f.raw("INSERT INTO virtual_domains (name) VALUES ('Mixed.Test')")
+        .await;
+    f.raw(&format!(
+        "INSERT INTO virtual_users (domain_id, email, password, quota) \
+         SELECT id, 'Bob@Mixed.Test', '{{PLAIN}}x', {quota} FROM virtual_domains \
+         WHERE name = 'Mixed.Test'"
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn mixed_case_rows_written_by_other_tools_match() {
     let f = fixture().await;
-    f.raw("INSERT INTO virtual_domains (name) VALUES ('Mixed.Test')")
-        .await;
-    f.raw(
-        "INSERT INTO virtual_users (domain_id, email, password, quota) \
-         SELECT id, 'Bob@Mixed.Test', '{PLAIN}x', 1000 FROM virtual_domains WHERE name = 'Mixed.Test'",
-    )
-    .await;
+    mixed_case_bob(&f, 1000).await;
     assert!(f.db.is_local_domain("MIXED.test").await.unwrap());
     let Resolution::Found { local, remote } =
         f.db.resolve_recipient("bob@mixed.test").await.unwrap()
@@ -117,13 +124,7 @@ async fn mixed_case_rows_written_by_other_tools_match() {
 #[tokio::test]
 async fn mixed_case_rows_match_logins_aliases_and_admin_commands() {
     let f = fixture().await;
-    f.raw("INSERT INTO virtual_domains (name) VALUES ('Mixed.Test')")
-        .await;
-    f.raw(
-        "INSERT INTO virtual_users (domain_id, email, password, quota) \
-         SELECT id, 'Bob@Mixed.Test', '{PLAIN}x', 0 FROM virtual_domains WHERE name = 'Mixed.Test'",
-    )
-    .await;
+    mixed_case_bob(&f, 0).await;
     f.raw(
         "INSERT INTO virtual_aliases (domain_id, source, destination) \
          SELECT id, 'Sales@MIXED.test', 'BOB@mixed.TEST' FROM virtual_domains \
