@@ -598,7 +598,6 @@ impl Mailbox {
         options: &DeliveryOptions,
         bits: KeywordBits,
     ) -> Result<Stored> {
-        quota::check(&self.shared.root, *size, options.fsync)?;
         let linked = self.link_unique(tmp_path, tmp_base, *size, *vsize, options.flags, bits)?;
         if options.fsync
             && let Err(e) = fsync_dir(&linked.dir)
@@ -649,8 +648,9 @@ impl Mailbox {
     }
 
     /// The steps every delivery shares: the quota check, the keywords' letters, the
-    /// message streamed into a fsynced `tmp/` file, `commit` (which links it into the
-    /// folder), the `tmp/` name removed, and the quota usage recorded.
+    /// message streamed into a fsynced `tmp/` file and checked against the quota with
+    /// its size, `commit` (which links it into the folder), the `tmp/` name removed, and
+    /// the quota usage recorded.
     fn through_tmp<R: Read, T>(
         &self,
         reader: R,
@@ -662,7 +662,8 @@ impl Mailbox {
         quota::check(root, 0, options.fsync)?;
         let bits = self.keyword_bits(&options.keywords)?;
         let (tmp_path, sized) = self.create_tmp_file(reader, options.fsync, internal_date)?;
-        let result = commit(&tmp_path, &sized, bits);
+        let result = quota::check(root, sized.1, options.fsync)
+            .and_then(|()| commit(&tmp_path, &sized, bits));
         let _ = fs::remove_file(&tmp_path);
         let committed = result?;
         // The message is safely delivered; a failed quota append only makes
@@ -742,7 +743,6 @@ impl Mailbox {
         options: &DeliveryOptions,
         bits: KeywordBits,
     ) -> Result<Delivered> {
-        quota::check(&self.shared.root, *size, options.fsync)?;
         let lock = self.lock_uidlist()?;
         let linked = self.link_unique(tmp_path, tmp_base, *size, *vsize, options.flags, bits)?;
         let (uid, uid_validity) =
@@ -895,6 +895,7 @@ impl Mailbox {
             Some(_) => unique_base(&target.shared.host),
             None => format!("{},S={size}", unique_base(&target.shared.host)),
         };
+        quota::check(root, size, options.fsync)?;
         let delivered = match vsize {
             Some(v) => target.commit_tmp(&src_path, &(tmp_base, size, v), &options, bits),
             None => target.commit_link_without_vsize(&src_path, &tmp_base, size, &options, bits),

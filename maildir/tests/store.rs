@@ -738,3 +738,30 @@ fn over_quota_leaves_nothing_behind() {
         assert_eq!(names(&store.path().join(sub)).len(), 0, "{sub}");
     }
 }
+
+/// A copy of a message whose name carries no `W=` (written by another agent) takes
+/// another path to the link; the quota holds on it too.
+#[test]
+fn copies_without_a_crlf_size_are_held_to_the_quota() {
+    let (_dir, store) = store();
+    fs::write(
+        store.path().join("new/1000000000.M1P1.other,S=6"),
+        "early\n",
+    )
+    .unwrap();
+    let inbox = store.inbox().unwrap();
+    let view = inbox.sync().unwrap();
+    let uid = view.messages[0].uid;
+    let archive = store.create_folder("Archive").unwrap();
+    store
+        .set_quota(QuotaLimits {
+            bytes: Some(10),
+            messages: None,
+        })
+        .unwrap();
+    assert!(matches!(
+        inbox.copy(uid, &archive),
+        Err(Error::QuotaExceeded { .. })
+    ));
+    assert!(names(&archive.path().join("cur")).is_empty());
+}
