@@ -334,7 +334,7 @@ impl<R: Resolver> Session<Server> for SmtpSession<R> {
             Event::Rcpt(rcpt) => self.on_rcpt(server, &rcpt).await,
             Event::DataStart { .. } => {
                 if let Some(txn) = self.transaction.as_mut() {
-                    txn.start_body(self.dispatcher.delivery()).await;
+                    txn.start_body(self.dispatcher.delivery());
                 }
             }
             Event::DataChunk(bytes) => {

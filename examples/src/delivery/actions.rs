@@ -120,11 +120,9 @@ impl<R: Resolver> Delivery<R> {
             warn!("vacation: session={id} to=<{user}> no outbound queue; reply dropped");
             return;
         };
-        let spooled = match self.spool().await {
-            Ok(mut writer) => match writer.write(&reply.message).await {
-                Ok(()) => writer.finish().await,
-                Err(e) => Err(e),
-            },
+        let mut writer = self.spool();
+        let spooled = match writer.write(&reply.message).await {
+            Ok(()) => writer.finish().await,
             Err(e) => Err(e),
         };
         let body = match spooled {

@@ -156,14 +156,8 @@ impl Transaction {
     }
 
     /// The body starts: opens the spool (memory first, a file for a large body).
-    pub(crate) async fn start_body<R: Resolver>(&mut self, delivery: &Delivery<R>) {
-        match delivery.spool().await {
-            Ok(spool) => self.spool = Some(spool),
-            Err(e) => {
-                error!("spool file: {e}");
-                self.spool_failed = true;
-            }
-        }
+    pub(crate) fn start_body<R: Resolver>(&mut self, delivery: &Delivery<R>) {
+        self.spool = Some(delivery.spool());
     }
 
     /// Appends body bytes.

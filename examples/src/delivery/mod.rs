@@ -319,8 +319,8 @@ impl<R: Resolver> Delivery<R> {
     }
 
     /// A new spool file for a message body.
-    pub(crate) async fn spool(&self) -> std::io::Result<SpoolWriter> {
-        SpoolWriter::create(&self.spool_dir).await
+    pub(crate) fn spool(&self) -> SpoolWriter {
+        SpoolWriter::create(&self.spool_dir)
     }
 
     /// Whether every one of `mailboxes` has room for `size` more bytes.

@@ -122,9 +122,9 @@ struct MemoryBody {
 
 impl SpoolWriter {
     /// A new empty spool: in memory, in the process's budget, and in a file in `dir`
-    /// if it grows too large.
-    pub(crate) async fn create(dir: &Path) -> io::Result<Self> {
-        Ok(Self::within(dir, &PROCESS_BUDGET))
+    /// if it grows too large (the file is made then).
+    pub(crate) fn create(dir: &Path) -> Self {
+        Self::within(dir, &PROCESS_BUDGET)
     }
 
     /// A new empty spool in memory from `budget`, spilling into a file in `dir`.

@@ -163,7 +163,7 @@ mod tests {
     }
 
     async fn spooled(dir: &std::path::Path, body: &[u8]) -> Spooled {
-        let mut w = SpoolWriter::create(dir).await.unwrap();
+        let mut w = SpoolWriter::create(dir);
         w.write(body).await.unwrap();
         w.finish().await.unwrap()
     }

@@ -110,7 +110,7 @@ fn envelope(recipients: &[&str]) -> Envelope {
 }
 
 async fn body(d: &Delivery<Table>, text: &[u8]) -> Spooled {
-    let mut spool = d.spool().await.unwrap();
+    let mut spool = d.spool();
     spool.write(text).await.unwrap();
     spool.finish().await.unwrap()
 }

@@ -10,7 +10,7 @@ use crate::delivery::{Envelope, SpoolWriter, Spooled};
 
 /// `text` in a spool file in `dir`.
 pub(crate) async fn spool(dir: &Path, text: &[u8]) -> Spooled {
-    let mut writer = SpoolWriter::create(dir).await.unwrap();
+    let mut writer = SpoolWriter::create(dir);
     writer.write(text).await.unwrap();
     writer.finish().await.unwrap()
 }

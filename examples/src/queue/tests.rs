@@ -233,7 +233,7 @@ fn open_with(config: &QueueConfig, clock: &Arc<ManualClock>) -> Queue {
 }
 
 async fn spooled(dir: &Path, body: &[u8]) -> Spooled {
-    let mut writer = SpoolWriter::create(dir).await.unwrap();
+    let mut writer = SpoolWriter::create(dir);
     writer.write(body).await.unwrap();
     writer.finish().await.unwrap()
 }

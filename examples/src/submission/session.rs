@@ -294,7 +294,7 @@ impl<R: Resolver> Session<Server> for SubmissionSession<R> {
             Event::Rcpt(rcpt) => self.on_rcpt(machine, &rcpt).await,
             Event::DataStart { .. } => {
                 if let Some(txn) = self.transaction.as_mut() {
-                    txn.start_body(self.shared.dispatcher.delivery()).await;
+                    txn.start_body(self.shared.dispatcher.delivery());
                 }
             }
             Event::DataChunk(bytes) => {

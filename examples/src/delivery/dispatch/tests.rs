@@ -48,7 +48,7 @@ async fn receive(
         };
         txn.recipients.push(Recipient::new(&rcpt, destinations));
     }
-    txn.start_body(dispatcher.delivery()).await;
+    txn.start_body(dispatcher.delivery());
     // In two chunks, as a session gets them.
     let (first, second) = body.split_at(body.len() / 2);
     txn.write(first).await;

@@ -315,7 +315,7 @@ mod tests {
         let body = crate::filter::testing::spool(dir.path(), &text).await;
         let mut changes = HeaderChanges::default();
         changes.replace("X-Spam", "Yes");
-        let out = SpoolWriter::create(dir.path()).await.unwrap();
+        let out = SpoolWriter::create(dir.path());
         let rewritten = changes.rewrite(&body, out).await.unwrap();
         let mut read = Vec::new();
         rewritten.reader(Vec::new()).read_to_end(&mut read).unwrap();

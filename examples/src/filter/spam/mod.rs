@@ -104,15 +104,15 @@ impl Accepted {
 
     /// The message to deliver: `body` itself when nothing changes, otherwise a copy
     /// with the changes written to `spool()` (e.g. `|| delivery.spool()`).
-    pub(crate) async fn apply<F, Fut>(&self, body: &Spooled, spool: F) -> io::Result<Spooled>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = io::Result<SpoolWriter>>,
-    {
+    pub(crate) async fn apply(
+        &self,
+        body: &Spooled,
+        spool: impl FnOnce() -> SpoolWriter,
+    ) -> io::Result<Spooled> {
         if self.changes.is_empty() {
             return Ok(body.clone());
         }
-        self.changes.rewrite(body, spool().await?).await
+        self.changes.rewrite(body, spool()).await
     }
 }
 
