@@ -83,16 +83,24 @@ pub(crate) fn would_exceed(target: &Target, size: u64) -> Result<bool, Error> {
 /// A stored copy, and the folder it went to.
 pub(crate) type StoredCopy = (maildir::Stored, String);
 
-/// Delivers each of `copies` in order, up to the first that fails.
+/// Delivers each of `copies` in order, up to the first that fails, opening the
+/// Maildir once (not at all for no copies).
 pub(crate) fn deliver_all(
     target: &Target,
     copies: &[FolderCopy],
     prefix: &[u8],
     body: &Spooled,
 ) -> Vec<Result<StoredCopy, Error>> {
+    if copies.is_empty() {
+        return Vec::new();
+    }
+    let store = match open(target) {
+        Ok(store) => store,
+        Err(e) => return vec![Err(e)],
+    };
     let mut stored = Vec::with_capacity(copies.len());
     for copy in copies {
-        let result = deliver(target, copy, prefix, body);
+        let result = deliver_into(&store, target, copy, prefix, body);
         let failed = result.is_err();
         stored.push(result);
         if failed {
@@ -112,7 +120,17 @@ pub(crate) fn deliver(
     prefix: &[u8],
     body: &Spooled,
 ) -> Result<StoredCopy, Error> {
-    let store = open(target)?;
+    deliver_into(&open(target)?, target, copy, prefix, body)
+}
+
+/// [`deliver`] into the target's Maildir `store`, already open.
+fn deliver_into(
+    store: &Maildir,
+    target: &Target,
+    copy: &FolderCopy,
+    prefix: &[u8],
+    body: &Spooled,
+) -> Result<StoredCopy, Error> {
     let mailbox = if is_inbox(&copy.folder) {
         None
     } else {
