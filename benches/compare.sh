@@ -187,13 +187,13 @@ DV_LMTP=$(free_port); DV_IMAP=$(free_port); DV_POP3=$(free_port)
 for i in $(seq 1 "$USERS"); do
     echo "u$i@$DOMAIN:$HASH:$NOBODY:$NOBODY::$DV/vmail/$DOMAIN/u$i::" >> "$DV/passwd"
 done
-# The ISPmail rule, as Postroom's built-in before-script; compiled ahead, since the
-# delivering user may not write beside it.
-printf 'require ["fileinto"];\nif header :contains "X-Spam" "Yes" {\n    fileinto "Junk";\n}\n' \
-    > "$DV/spam-to-junk.sieve"
-sievec "$DV/spam-to-junk.sieve" || die "sievec failed"
 DV_SIEVE=
 if [ "$SIEVE" = 1 ]; then
+    # The ISPmail rule, as Postroom's built-in before-script; compiled ahead, since the
+    # delivering user may not write beside it.
+    printf 'require ["fileinto"];\nif header :contains "X-Spam" "Yes" {\n    fileinto "Junk";\n}\n' \
+        > "$DV/spam-to-junk.sieve"
+    sievec "$DV/spam-to-junk.sieve" || die "sievec failed"
     DV_SIEVE="protocol lmtp {
   mail_plugins = \$mail_plugins sieve
 }
