@@ -335,6 +335,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_buffer_never_holds_more_than_the_budget_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = Arc::new(MemoryBudget::new(MEMORY_BUDGET));
+        let mut w = SpoolWriter::within(dir.path(), &budget);
+        // A Vec left to itself would double 10,000 to 20,000 bytes here, past the
+        // 16 KiB step taken.
+        for chunk in [10_000, 1_000, 6_000, 30_000] {
+            w.write(&vec![b'x'; chunk]).await.unwrap();
+            let Sink::Memory(buf, held) = &w.sink else {
+                panic!("a small body went to a file");
+            };
+            assert!(
+                buf.capacity() <= held.bytes,
+                "{} > {}",
+                buf.capacity(),
+                held.bytes
+            );
+            assert_eq!(held.bytes, budget.used());
+        }
+    }
+
+    #[tokio::test]
     async fn large_body_spills_into_an_unnamed_file_and_gives_its_memory_back() {
         let dir = tempfile::tempdir().unwrap();
         let budget = Arc::new(MemoryBudget::new(MEMORY_BUDGET));
